@@ -1,0 +1,257 @@
+package org.voxellens.cli;
+
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.voxellens.io.nifti.NiftiImage;
+import org.voxellens.io.nifti.NiftiReader;
+import org.voxellens.io.nifti.NiftiWriteOptions;
+import org.voxellens.io.nifti.NiftiWriter;
+import org.voxellens.report.HtmlReport;
+import org.voxellens.volumetric.Geometry;
+import org.voxellens.volumetric.Volume;
+import org.voxellens.volumetric.render.HeatMapRenderer;
+import org.voxellens.volumetric.render.Png;
+import org.voxellens.volumetric.render.RenderOptions;
+import org.voxellens.xai.attribution.AttributionMethod;
+import org.voxellens.xai.attribution.Progress;
+import org.voxellens.xai.model.ModelPackage;
+import org.voxellens.xai.pipeline.Explainer;
+import org.voxellens.xai.runtime.DeviceSpec;
+import org.voxellens.xai.runtime.TorchModel;
+import org.voxellens.xai.target.TargetSpec;
+
+/**
+ * The explain workflow behind {@code voxellens explain} and {@code voxellens demo}: read the volume, run every
+ * method, and write maps (NIfTI on the input's grid), pictures, summary.json and report.html, all or nothing.
+ */
+final class ExplainJob {
+
+    /** Everything the user chose. */
+    record Request(Path input, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
+                   long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold) {}
+
+    private final PrintStream log;
+    private final Progress progress;
+
+    ExplainJob(PrintStream log, Progress progress) {
+        this.log = log;
+        this.progress = progress;
+    }
+
+    /** Runs the request; returns the files written. */
+    List<Path> run(Request r) throws IOException {
+        long start = System.nanoTime();
+        ModelPackage pkg = ModelPackage.open(r.model());
+        String sha = pkg.verifiedSha256();
+        List<AttributionMethod> methods = MethodCatalog.parse(r.methods(), r.methodOptions());
+        for (AttributionMethod m : methods) {
+            if (m.id().startsWith("gradcam")) pkg.gradCamLayer(r.methodOptions().layer()); // fail before any work
+        }
+        RenderOptions render = RenderOptions.builder().colorMap(r.colorMap()).opacity(r.opacity()).threshold(r.threshold()).build();
+
+        NiftiImage image = NiftiReader.read(r.input());
+        Volume source = image.volume();
+        Volume roi = r.roi() == null ? null : NiftiReader.read(r.roi()).volume();
+        log.printf(Locale.ROOT, "Input  %s: %s voxels, spacing %s mm%n", r.input().getFileName(),
+            dims(source.geometry()), fmt(source.geometry().spacing()));
+
+        long t0 = System.nanoTime();
+        try (TorchModel model = TorchModel.load(pkg, r.device());
+             OutputStaging staging = new OutputStaging(r.out())) {
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+            log.printf(Locale.ROOT, "Model  %s (%s, %s) on %s%n", pkg.name(), pkg.task().name().toLowerCase(Locale.ROOT),
+                r.model(), model.device());
+            Explainer.Result res;
+            try {
+                res = new Explainer(model).explain(source, r.target(), roi, methods, r.seed(), progress);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(r.input() + ": " + e.getMessage(), e);
+            }
+            log.println("Target " + res.target().describe());
+            log.println("Output " + describe(res.prediction()));
+
+            List<HtmlReport.Section> sections = new ArrayList<>();
+            List<Map<String, Object>> methodJson = new ArrayList<>();
+            for (Explainer.MethodResult m : res.methods()) {
+                String id = m.method().id();
+                NiftiWriter.write(m.onSource(), staging.file(id + ".nii.gz"),
+                    NiftiWriteOptions.defaults().withDescription("VoxelLens " + id));
+                RenderOptions ro = render.toBuilder().title(title(id, res)).build();
+                int[] peak = HeatMapRenderer.peakVoxel(m.onSource());
+                byte[] png = Png.encode(new HeatMapRenderer(ro).render(source, m.onSource(), peak));
+                Files.write(staging.file(id + ".png"), png);
+                sections.add(new HtmlReport.Section(METHOD_TITLES.getOrDefault(id, id), describeMethod(id, res),
+                    png, m.method().parameters(), m.attribution().diagnostics(), m.seconds()));
+                Map<String, Object> mj = new LinkedHashMap<>();
+                mj.put("id", id);
+                mj.put("parameters", m.method().parameters());
+                mj.put("diagnostics", m.attribution().diagnostics());
+                mj.put("signed", m.attribution().signed());
+                mj.put("seconds", round(m.seconds()));
+                mj.put("files", List.of(id + ".nii.gz", id + ".png"));
+                double[] world = source.geometry().voxelToWorld(peak[0], peak[1], peak[2]);
+                mj.put("peak", Map.of("voxel", peak, "world_lps_mm", round(world)));
+                mj.put("min", m.onSource().min());
+                mj.put("max", m.onSource().max());
+                methodJson.add(mj);
+                log.printf(Locale.ROOT, "  %-14s %6.2f s  peak at voxel %s%n", id, m.seconds(), Arrays.toString(peak));
+            }
+            if (res.prediction().labels() != null) {
+                NiftiWriter.write(res.prediction().labels(), staging.file("segmentation.nii.gz"),
+                    NiftiWriteOptions.defaults().withDescription("VoxelLens predicted labels"));
+            }
+
+            double total = (System.nanoTime() - start) / 1e9;
+            Map<String, Object> summary = summary(r, pkg, sha, model, image, res, methodJson, loadSeconds, total);
+            Files.writeString(staging.file("summary.json"),
+                new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().disableHtmlEscaping().create().toJson(summary),
+                StandardCharsets.UTF_8);
+            Files.writeString(staging.file("report.html"), HtmlReport.render("VoxelLens explanation: " + r.input().getFileName(),
+                caseFacts(r, pkg, sha, res, source), predictionFacts(res), sections,
+                "VoxelLens " + Versions.voxellens() + " · " + Instant.now() + " · seed " + r.seed()
+                    + " · full parameters in summary.json"), StandardCharsets.UTF_8);
+            List<Path> written = staging.commit();
+            log.printf(Locale.ROOT, "Wrote %d files to %s in %.1f s%n", written.size(), staging.outputFolder(), total);
+            return written;
+        }
+    }
+
+    static final Map<String, String> METHOD_TITLES = Map.of(
+        "gradcam", "Grad-CAM", "gradcampp", "Grad-CAM++", "smoothgrad", "SmoothGrad", "smoothgrad_sq", "SmoothGrad²",
+        "vargrad", "VarGrad", "saliency", "Saliency", "inputxgrad", "Input × Gradient", "ig", "Integrated Gradients");
+
+    private static String title(String id, Explainer.Result res) {
+        return METHOD_TITLES.getOrDefault(id, id) + " · " + res.target().describe();
+    }
+
+    private static String describeMethod(String id, Explainer.Result res) {
+        String what = switch (id) {
+            case "gradcam", "gradcampp" -> "Coarse class-discriminative map from a convolutional layer, upsampled to the input.";
+            case "smoothgrad" -> "Gradient averaged over noisy copies of the input (magnitude shown).";
+            case "smoothgrad_sq" -> "Squared gradients averaged over noisy copies of the input.";
+            case "vargrad" -> "Variance of the gradient over noisy copies of the input.";
+            case "saliency" -> "Magnitude of the gradient of the target with respect to each voxel.";
+            case "inputxgrad" -> "Voxel intensity times gradient (magnitude shown; signed values in the NIfTI).";
+            case "ig" -> "Integrated Gradients along a path from a baseline (magnitude shown; signed values in the NIfTI).";
+            default -> "";
+        };
+        return what + " Target: " + res.target().describe() + ".";
+    }
+
+    private Map<String, Object> summary(Request r, ModelPackage pkg, String sha, TorchModel model, NiftiImage image,
+                                        Explainer.Result res, List<Map<String, Object>> methods, double loadSeconds,
+                                        double total) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("tool", "VoxelLens");
+        s.put("created", Instant.now().toString());
+        s.put("notice", "research use only; not for diagnostic use");
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("file", r.input().toString());
+        in.put("format", "NIfTI-" + image.niftiVersion());
+        in.put("datatype", image.datatype().name().toLowerCase(Locale.ROOT));
+        in.put("geometry", geometry(image.volume().geometry()));
+        in.put("geometry_source", image.geometrySource().name().toLowerCase(Locale.ROOT));
+        s.put("input", in);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", pkg.name());
+        m.put("path", r.model().toString());
+        m.put("weights", pkg.folder().relativize(pkg.weights()).toString());
+        m.put("sha256", sha);
+        m.put("task", pkg.task().name().toLowerCase(Locale.ROOT));
+        m.put("classes", pkg.classNames());
+        m.put("input_size_xyz", pkg.inputSize());
+        m.put("preprocessing", pkg.preprocessing().stream().map(p -> Map.of("name", p.name(), "kwargs", p.kwargs())).toList());
+        m.put("device", model.device());
+        s.put("model", m);
+        s.put("model_grid", geometry(res.modelGrid()));
+        s.put("target", res.target().parameters());
+        s.put("target_description", res.target().describe());
+        Map<String, Object> p = new LinkedHashMap<>();
+        if (!res.prediction().probabilities().isEmpty()) {
+            p.put("predicted_class", res.prediction().predictedClass());
+            p.put("probabilities", res.prediction().probabilities());
+        }
+        if (!res.prediction().voxelCounts().isEmpty()) p.put("model_grid_voxel_counts", res.prediction().voxelCounts());
+        p.put("raw_output_shape", res.modelOutput().shape());
+        s.put("prediction", p);
+        s.put("seed", r.seed());
+        s.put("methods", methods);
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("model_load_s", round(loadSeconds));
+        t.put("forward_s", round(res.forwardSeconds()));
+        t.put("total_s", round(total));
+        s.put("timing", t);
+        Map<String, Object> sw = new LinkedHashMap<>();
+        sw.put("voxellens", Versions.voxellens());
+        sw.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")");
+        sw.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        sw.putAll(TorchModel.Engines.versions());
+        s.put("software", sw);
+        return s;
+    }
+
+    private static Map<String, String> caseFacts(Request r, ModelPackage pkg, String sha, Explainer.Result res, Volume source) {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("Input", r.input().getFileName().toString());
+        f.put("Volume", dims(source.geometry()) + " voxels, " + fmt(source.geometry().spacing()) + " mm");
+        f.put("Model", pkg.name() + " (" + pkg.task().name().toLowerCase(Locale.ROOT) + ")");
+        f.put("Model SHA-256", sha);
+        f.put("Model grid", dims(res.modelGrid()) + " voxels, " + fmt(res.modelGrid().spacing()) + " mm");
+        f.put("Target", res.target().describe());
+        f.put("Seed", Long.toString(r.seed()));
+        return f;
+    }
+
+    private static Map<String, String> predictionFacts(Explainer.Result res) {
+        Map<String, String> f = new LinkedHashMap<>();
+        if (res.prediction().predictedClass() != null) {
+            f.put("Predicted class", res.prediction().predictedClass());
+            res.prediction().probabilities().forEach((k, v) -> f.put("p(" + k + ")", String.format(Locale.ROOT, "%.4f", v)));
+        }
+        res.prediction().voxelCounts().forEach((k, v) -> f.put("Voxels of " + k + " (model grid)", Long.toString(v)));
+        return f;
+    }
+
+    private static String describe(Explainer.Prediction p) {
+        if (p.predictedClass() != null) {
+            StringBuilder b = new StringBuilder(p.predictedClass()).append(" (");
+            p.probabilities().forEach((k, v) -> b.append(String.format(Locale.ROOT, "p(%s)=%.3f ", k, v)));
+            return b.toString().trim() + ")";
+        }
+        return "voxels per class on the model grid " + p.voxelCounts();
+    }
+
+    static Map<String, Object> geometry(Geometry g) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dims_xyz", g.dims());
+        m.put("spacing_mm", round(g.spacing()));
+        m.put("origin_lps_mm", round(g.origin()));
+        m.put("direction", round(g.direction()));
+        return m;
+    }
+
+    private static String dims(Geometry g) { return g.nx() + "×" + g.ny() + "×" + g.nz(); }
+
+    private static String fmt(double[] v) {
+        return String.format(Locale.ROOT, "%.3g×%.3g×%.3g", v[0], v[1], v[2]);
+    }
+
+    private static double round(double v) { return Math.round(v * 1e4) / 1e4; }
+
+    private static double[] round(double[] v) {
+        double[] o = new double[v.length];
+        for (int i = 0; i < v.length; i++) o[i] = Math.round(v[i] * 1e6) / 1e6;
+        return o;
+    }
+}

@@ -1,0 +1,208 @@
+package org.voxellens.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.voxellens.xai.attribution.IntegratedGradients;
+import org.voxellens.xai.runtime.DeviceSpec;
+import org.voxellens.xai.runtime.TorchModel;
+import org.voxellens.xai.target.SegmentationTarget;
+import org.voxellens.xai.target.TargetSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** The {@code voxellens} command line. */
+@Command(name = "voxellens", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Explains 3D medical-imaging models, in the patient's geometry. Research use only.",
+    subcommands = {Main.Explain.class, Main.Demo.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this instead of main). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        TorchModel.Engines.configureOffline();
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof CancellationException) {
+                err.println("voxellens: cancelled; no results written");
+                return 130;
+            }
+            err.println("voxellens: error: " + message(e));
+            if (Boolean.getBoolean("voxellens.debug")) e.printStackTrace(err);
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static String message(Throwable e) {
+        Throwable t = e instanceof UncheckedIOException && e.getCause() != null ? e.getCause() : e;
+        String m = t.getMessage();
+        if (m == null || m.isBlank()) m = t.getClass().getSimpleName();
+        if (t instanceof java.nio.file.NoSuchFileException) m = m + ": file not found";
+        return m.strip().split("\\R", 2)[0];
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() { return new String[] {"voxellens " + Versions.voxellens()}; }
+    }
+
+    /** Options shared by explain and demo. */
+    static final class Common {
+        @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).", defaultValue = "results")
+        Path out;
+        @Option(names = "--device", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
+        String device;
+        @Option(names = "--threads", description = "CPU threads for the engine (default: all cores).")
+        Integer threads;
+        @Option(names = "--seed", description = "Seed for SmoothGrad noise (default: ${DEFAULT-VALUE}).", defaultValue = "42")
+        long seed;
+        @Option(names = "--layer", description = "Grad-CAM layer (default: the model's default layer).")
+        String layer;
+        @Option(names = "--samples", description = "SmoothGrad/VarGrad samples (default: ${DEFAULT-VALUE}).", defaultValue = "25")
+        int samples;
+        @Option(names = "--noise", description = "SmoothGrad noise sigma as a fraction of the input's intensity range (default: ${DEFAULT-VALUE}).", defaultValue = "0.15")
+        double noise;
+        @Option(names = "--ig-steps", description = "Integrated Gradients steps (default: ${DEFAULT-VALUE}).", defaultValue = "32")
+        int igSteps;
+        @Option(names = "--ig-baseline", description = "zero or blur (default: ${DEFAULT-VALUE}).", defaultValue = "zero")
+        String igBaseline;
+        @Option(names = "--batch-size", description = "Samples per forward/backward pass (default: ${DEFAULT-VALUE}).", defaultValue = "8")
+        int batchSize;
+        @Option(names = "--lut", description = "Colour map: fire, jet, hot, viridis, grays (default: ${DEFAULT-VALUE}).", defaultValue = "fire")
+        String lut;
+        @Option(names = "--opacity", description = "Heat-map opacity 0-1 (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+        double opacity;
+        @Option(names = "--threshold", description = "Hide map values below this fraction of its maximum (default: ${DEFAULT-VALUE}).", defaultValue = "0.2")
+        double threshold;
+
+        MethodCatalog.Options methodOptions() {
+            IntegratedGradients.Baseline b = switch (igBaseline.toLowerCase(Locale.ROOT)) {
+                case "zero" -> IntegratedGradients.Baseline.ZERO;
+                case "blur", "blurred" -> IntegratedGradients.Baseline.BLUR;
+                default -> throw new IllegalArgumentException("--ig-baseline must be zero or blur, got " + igBaseline);
+            };
+            return new MethodCatalog.Options(layer, samples, noise, igSteps, b, batchSize);
+        }
+
+        void applyThreads() {
+            if (threads != null) {
+                if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
+                System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
+                System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+            }
+        }
+    }
+
+    /** Shared run logic: progress line, Ctrl-C, exit code. */
+    abstract static class Runner implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        int execute(Common common, ExplainJob.Request request) throws IOException {
+            common.applyThreads();
+            PrintStream err = System.err;
+            ConsoleProgress progress = new ConsoleProgress(err, System.console() != null);
+            CountDownLatch done = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                progress.cancel();
+                try {
+                    done.await(20, TimeUnit.SECONDS); // lets the run remove its partial output before the JVM exits
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                new ExplainJob(System.out, progress).run(request);
+                return 0;
+            } finally {
+                progress.endLine();
+                done.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is already running: the JVM is exiting after Ctrl-C
+                }
+            }
+        }
+    }
+
+    @Command(name = "explain", mixinStandardHelpOptions = true,
+        description = "Explain a model's output for one volume: maps (NIfTI on the input's grid), pictures, summary.json, report.html.")
+    static final class Explain extends Runner {
+        @Option(names = "--input", required = true, description = "Input volume (.nii or .nii.gz).")
+        Path input;
+        @Option(names = "--model", required = true, description = "Model package folder (TorchScript + rdf.yaml).")
+        Path model;
+        @Option(names = "--method", description = "Comma-separated: gradcam, gradcampp, smoothgrad, smoothgrad_sq, vargrad, saliency, inputxgrad, ig, or all (default: ${DEFAULT-VALUE}).", defaultValue = "gradcam,smoothgrad")
+        String methods;
+        @Option(names = "--target", description = "Class to explain, by name or index (default: the model's default target, else the predicted class).")
+        String target;
+        @Option(names = "--region", description = "Segmentation only: predicted (default), roi or channel.")
+        String region;
+        @Option(names = "--roi", description = "ROI mask (NIfTI) for --region roi.")
+        Path roi;
+        @Mixin
+        Common common;
+
+        @Override
+        public Integer call() throws IOException {
+            SegmentationTarget.Region r = null;
+            if (region != null) {
+                try {
+                    r = SegmentationTarget.Region.valueOf(region.toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--region must be predicted, roi or channel, got " + region);
+                }
+            }
+            if (roi != null && r == null) r = SegmentationTarget.Region.ROI;
+            return execute(common, new ExplainJob.Request(input, model, methods, new TargetSpec(target, r), roi, common.out,
+                DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold));
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Explain the bundled sample with the bundled demo classifier, every method.")
+    static final class Demo extends Runner {
+        @Mixin
+        Common common;
+
+        @Override
+        public Integer call() throws IOException {
+            Path home = home();
+            Path input = home.resolve("samples/demo-brain.nii.gz");
+            Path model = home.resolve("models/demo-classifier");
+            if (!Files.exists(input) || !Files.exists(model)) {
+                throw new IOException("bundled sample or model not found under " + home + " (set -Dvoxellens.home)");
+            }
+            System.out.println("Demo: " + home.relativize(input) + " with " + home.relativize(model) + ", every method, target 'lesion'");
+            return execute(common, new ExplainJob.Request(input, model, "all", new TargetSpec("lesion", null), null, common.out,
+                DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold));
+        }
+
+        private static Path home() {
+            String h = System.getProperty("voxellens.home");
+            return Path.of(h == null ? "." : h).toAbsolutePath().normalize();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.voxellens.cli;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Results are written into a hidden staging folder beside their destination and moved into place only when the
+ * whole run has succeeded, so a failed or cancelled run leaves no partial files in the output folder.
+ */
+final class OutputStaging implements AutoCloseable {
+
+    private final Path out;
+    private final Path staging;
+    private boolean committed;
+
+    OutputStaging(Path out) throws IOException {
+        this.out = out.toAbsolutePath().normalize();
+        if (Files.exists(this.out) && !Files.isDirectory(this.out)) {
+            throw new IOException(out + ": output exists and is not a folder");
+        }
+        Path parent = this.out.getParent();
+        Files.createDirectories(parent);
+        this.staging = Files.createTempDirectory(parent, "." + this.out.getFileName() + ".partial-");
+    }
+
+    /** Where to write a result file before commit. */
+    Path file(String name) { return staging.resolve(name); }
+
+    /** Moves every staged file into the output folder (replacing older results of the same name). */
+    List<Path> commit() throws IOException {
+        Files.createDirectories(out);
+        List<Path> files;
+        try (Stream<Path> s = Files.list(staging)) {
+            files = s.sorted().toList();
+        }
+        for (Path f : files) {
+            Path dest = out.resolve(f.getFileName());
+            try {
+                Files.move(f, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(f, dest, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        committed = true;
+        deleteStaging();
+        return files.stream().map(f -> out.resolve(f.getFileName())).toList();
+    }
+
+    Path outputFolder() { return out; }
+
+    @Override
+    public void close() throws IOException {
+        if (!committed) deleteStaging();
+    }
+
+    private void deleteStaging() throws IOException {
+        if (!Files.exists(staging)) return;
+        try (Stream<Path> s = Files.walk(staging)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

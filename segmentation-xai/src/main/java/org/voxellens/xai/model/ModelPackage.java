@@ -1,0 +1,367 @@
+package org.voxellens.xai.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * A model package: a folder with a TorchScript file and a bioimage.io model description ({@code rdf.yaml}), so
+ * that models published for deepImageJ / bioimage.io load as they are. What bioimage.io cannot say (task, class
+ * names, Grad-CAM layers, expected spacing) lives under {@code config.voxellens}.
+ *
+ * <p>Spatial sizes and spacings are given in x, y, z order; tensors are {@code [b, c, z, y, x]}.
+ */
+public final class ModelPackage {
+
+    private static final List<String> DESCRIPTOR_NAMES = List.of("rdf.yaml", "bioimageio.yaml", "model.yaml");
+
+    private final Path folder;
+    private final Path descriptor;
+    private final String name;
+    private final Path weights;
+    private final String declaredSha256;
+    private final String inputAxes;
+    private final int channels;
+    private final int[] inputSize;
+    private final double[] spacing;
+    private final List<PreprocessingStep> preprocessing;
+    private final ModelTask task;
+    private final List<String> classNames;
+    private final String defaultTarget;
+    private final List<GradCamLayer> gradCamLayers;
+    private final String defaultGradCamLayer;
+
+    private ModelPackage(Builder b) {
+        this.folder = b.folder;
+        this.descriptor = b.descriptor;
+        this.name = b.name;
+        this.weights = b.weights;
+        this.declaredSha256 = b.declaredSha256;
+        this.inputAxes = b.inputAxes;
+        this.channels = b.channels;
+        this.inputSize = b.inputSize;
+        this.spacing = b.spacing;
+        this.preprocessing = List.copyOf(b.preprocessing);
+        this.task = b.task;
+        this.classNames = List.copyOf(b.classNames);
+        this.defaultTarget = b.defaultTarget;
+        this.gradCamLayers = List.copyOf(b.gradCamLayers);
+        this.defaultGradCamLayer = b.defaultGradCamLayer;
+    }
+
+    /** Reads the package in {@code folder} (or the descriptor file itself). */
+    public static ModelPackage open(Path folderOrDescriptor) throws ModelPackageException {
+        Path descriptor = findDescriptor(folderOrDescriptor);
+        Map<String, Object> rdf;
+        try (InputStream in = Files.newInputStream(descriptor)) {
+            Object loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+            if (!(loaded instanceof Map<?, ?> m)) throw new ModelPackageException(descriptor + ": not a YAML mapping");
+            rdf = cast(m);
+        } catch (ModelPackageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ModelPackageException(descriptor + ": cannot read model description: " + oneLine(e), e);
+        }
+        try {
+            return parse(descriptor, rdf);
+        } catch (IllegalArgumentException | ClassCastException e) {
+            throw new ModelPackageException(descriptor + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path findDescriptor(Path p) throws ModelPackageException {
+        if (Files.isRegularFile(p)) return p;
+        if (!Files.isDirectory(p)) throw new ModelPackageException(p + ": model package not found");
+        for (String n : DESCRIPTOR_NAMES) {
+            if (Files.isRegularFile(p.resolve(n))) return p.resolve(n);
+        }
+        try (var s = Files.list(p)) {
+            Optional<Path> any = s.filter(f -> f.getFileName().toString().endsWith(".bioimage.io.yaml")).findFirst();
+            if (any.isPresent()) return any.get();
+        } catch (IOException e) {
+            throw new ModelPackageException(p + ": cannot list model package: " + oneLine(e), e);
+        }
+        throw new ModelPackageException(p + ": no model description (rdf.yaml) in the model package");
+    }
+
+    private static ModelPackage parse(Path descriptor, Map<String, Object> rdf) throws ModelPackageException {
+        Builder b = new Builder();
+        b.descriptor = descriptor;
+        b.folder = descriptor.toAbsolutePath().getParent();
+        b.name = String.valueOf(rdf.getOrDefault("name", b.folder.getFileName().toString()));
+
+        Map<String, Object> weights = map(rdf.get("weights"), "weights");
+        Object ts = weights.containsKey("torchscript") ? weights.get("torchscript") : weights.get("pytorch_script");
+        if (ts == null) {
+            throw new IllegalArgumentException("no TorchScript weights (weights.torchscript); this package has "
+                + weights.keySet());
+        }
+        Map<String, Object> tsMap = map(ts, "weights.torchscript");
+        Object source = tsMap.get("source");
+        if (source == null) throw new IllegalArgumentException("weights.torchscript.source is missing");
+        b.weights = b.folder.resolve(source.toString()).normalize();
+        if (!Files.isRegularFile(b.weights)) {
+            throw new ModelPackageException(descriptor + ": TorchScript file " + source + " not found in " + b.folder);
+        }
+        b.declaredSha256 = tsMap.get("sha256") == null ? null : tsMap.get("sha256").toString();
+
+        List<Object> inputs = list(rdf.get("inputs"), "inputs");
+        if (inputs.size() != 1) throw new IllegalArgumentException("exactly one model input is supported, found " + inputs.size());
+        Map<String, Object> input = map(inputs.get(0), "inputs[0]");
+        b.inputAxes = axes(input.get("axes"), "inputs[0].axes");
+        long[] shape = shape(input, b.inputAxes);
+        if (!b.inputAxes.endsWith("zyx")) {
+            throw new IllegalArgumentException("input axes '" + b.inputAxes + "' are not supported: a 3D model needs"
+                + " axes ending in zyx (bczyx, czyx or bzyx)");
+        }
+        int c = b.inputAxes.indexOf('c');
+        b.channels = c < 0 ? 1 : (int) Math.max(1, shape[c]);
+        for (Object step : list(input.getOrDefault("preprocessing", List.of()), "inputs[0].preprocessing")) {
+            Map<String, Object> s = map(step, "preprocessing step");
+            Object id = s.containsKey("name") ? s.get("name") : s.get("id");
+            b.preprocessing.add(new PreprocessingStep(String.valueOf(id), s.get("kwargs") == null ? Map.of() : map(s.get("kwargs"), "kwargs")));
+        }
+
+        List<Object> outputs = list(rdf.get("outputs"), "outputs");
+        if (outputs.isEmpty()) throw new IllegalArgumentException("the model description lists no outputs");
+        String outAxes = axes(map(outputs.get(0), "outputs[0]").get("axes"), "outputs[0].axes");
+
+        Map<String, Object> config = rdf.get("config") == null ? Map.of() : map(rdf.get("config"), "config");
+        Map<String, Object> vl = config.get("voxellens") == null ? Map.of() : map(config.get("voxellens"), "config.voxellens");
+
+        String taskText = vl.get("task") == null ? null : vl.get("task").toString();
+        if (taskText == null) {
+            b.task = outAxes.contains("x") ? ModelTask.SEGMENTATION : ModelTask.CLASSIFICATION;
+        } else {
+            try {
+                b.task = ModelTask.valueOf(taskText.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("config.voxellens.task must be classification or segmentation, got " + taskText);
+            }
+        }
+
+        if (vl.get("input_size") != null) {
+            b.inputSize = ints(vl.get("input_size"), "config.voxellens.input_size");
+        } else {
+            int n = b.inputAxes.length();
+            b.inputSize = new int[] {(int) shape[n - 1], (int) shape[n - 2], (int) shape[n - 3]};
+        }
+        for (int v : b.inputSize) {
+            if (v <= 0) throw new IllegalArgumentException("the model's input size must be fixed and positive: set config.voxellens.input_size");
+        }
+        if (vl.get("spacing") != null) b.spacing = doubles(vl.get("spacing"), "config.voxellens.spacing");
+
+        if (vl.get("class_names") != null) {
+            for (Object o : list(vl.get("class_names"), "config.voxellens.class_names")) b.classNames.add(o.toString());
+        }
+        b.defaultTarget = vl.get("default_target") == null ? null : vl.get("default_target").toString();
+
+        for (Object o : list(vl.getOrDefault("gradcam_layers", List.of()), "config.voxellens.gradcam_layers")) {
+            Map<String, Object> l = map(o, "gradcam layer");
+            String ln = String.valueOf(l.get("name"));
+            long[] ls = l.get("shape") == null ? null : longs(l.get("shape"), "gradcam layer shape");
+            b.gradCamLayers.add(new GradCamLayer(ln,
+                String.valueOf(l.getOrDefault("probe_method", "forward_probe_" + ln)),
+                String.valueOf(l.getOrDefault("activation_method", "activations_" + ln)), ls));
+        }
+        b.defaultGradCamLayer = vl.get("default_gradcam_layer") != null ? vl.get("default_gradcam_layer").toString()
+            : b.gradCamLayers.isEmpty() ? null : b.gradCamLayers.get(b.gradCamLayers.size() - 1).name();
+        return new ModelPackage(b);
+    }
+
+    public Path folder() { return folder; }
+    public Path descriptor() { return descriptor; }
+    public String name() { return name; }
+    public Path weights() { return weights; }
+    /** The sha256 the description declares, or null. */
+    public String declaredSha256() { return declaredSha256; }
+    public String inputAxes() { return inputAxes; }
+    public int channels() { return channels; }
+    /** Model input size in voxels, x, y, z. */
+    public int[] inputSize() { return inputSize.clone(); }
+    /** Spacing (mm, x y z) the model expects, or null: then the whole volume is fitted into the input size. */
+    public double[] spacing() { return spacing == null ? null : spacing.clone(); }
+    public List<PreprocessingStep> preprocessing() { return preprocessing; }
+    public ModelTask task() { return task; }
+    public List<String> classNames() { return classNames; }
+    public String defaultTarget() { return defaultTarget; }
+    public List<GradCamLayer> gradCamLayers() { return gradCamLayers; }
+    public String defaultGradCamLayer() { return defaultGradCamLayer; }
+
+    /** Model input tensor shape at batch {@code b}: {@code [b, C, z, y, x]}. */
+    public long[] inputShape(int batch) {
+        return new long[] {batch, channels, inputSize[2], inputSize[1], inputSize[0]};
+    }
+
+    public GradCamLayer gradCamLayer(String layerName) {
+        String wanted = layerName == null ? defaultGradCamLayer : layerName;
+        if (wanted == null) {
+            throw new IllegalArgumentException("model " + name + " declares no Grad-CAM layers (config.voxellens.gradcam_layers)");
+        }
+        for (GradCamLayer l : gradCamLayers) if (l.name().equals(wanted)) return l;
+        List<String> names = new ArrayList<>();
+        for (GradCamLayer l : gradCamLayers) names.add(l.name());
+        throw new IllegalArgumentException("unknown Grad-CAM layer '" + wanted + "' for model " + name + "; known: " + names);
+    }
+
+    /** Index of a class given by name (case-insensitive) or number. */
+    public int classIndex(String classNameOrIndex) {
+        for (int i = 0; i < classNames.size(); i++) {
+            if (classNames.get(i).equalsIgnoreCase(classNameOrIndex)) return i;
+        }
+        try {
+            int i = Integer.parseInt(classNameOrIndex.trim());
+            if (i >= 0 && (classNames.isEmpty() || i < classNames.size())) return i;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("unknown target class '" + classNameOrIndex + "' for model " + name
+            + (classNames.isEmpty() ? "" : "; classes: " + classNames));
+    }
+
+    public String className(int index) {
+        return index < classNames.size() ? classNames.get(index) : "class " + index;
+    }
+
+    /** SHA-256 of the TorchScript file as it is on disk (what summary.json records). */
+    public String weightsSha256() throws IOException {
+        try (InputStream in = Files.newInputStream(weights)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Fails when the description declares a sha256 the weights do not have (a corrupt or swapped file). */
+    public String verifiedSha256() throws IOException {
+        String actual = weightsSha256();
+        if (declaredSha256 != null && !declaredSha256.isBlank() && !declaredSha256.equalsIgnoreCase(actual)) {
+            throw new ModelPackageException(weights + ": sha256 " + actual + " does not match the "
+                + declaredSha256 + " declared in " + descriptor.getFileName());
+        }
+        return actual;
+    }
+
+    // --- YAML helpers -----------------------------------------------------------------------------------------
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Map<?, ?> m) { return (Map<String, Object>) m; }
+
+    private static Map<String, Object> map(Object o, String what) {
+        if (o instanceof Map<?, ?> m) return cast(m);
+        throw new IllegalArgumentException(what + " must be a mapping");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object o, String what) {
+        if (o instanceof List<?> l) return (List<Object>) l;
+        throw new IllegalArgumentException(what + " must be a list");
+    }
+
+    /** bioimage.io 0.4 writes axes as "bczyx"; 0.5 as a list of {type, id}. */
+    private static String axes(Object o, String what) {
+        if (o instanceof String s) return s.toLowerCase(Locale.ROOT);
+        StringBuilder sb = new StringBuilder();
+        for (Object a : list(o, what)) {
+            Map<String, Object> m = map(a, what);
+            String type = String.valueOf(m.get("type"));
+            switch (type) {
+                case "batch" -> sb.append('b');
+                case "channel" -> sb.append('c');
+                case "space" -> sb.append(String.valueOf(m.get("id")).toLowerCase(Locale.ROOT));
+                default -> throw new IllegalArgumentException(what + ": unsupported axis type " + type);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Fixed shapes as lists; parameterised ({min, step}) shapes yield their minimum, and -1 when unknown. */
+    private static long[] shape(Map<String, Object> tensor, String axes) {
+        Object s = tensor.get("shape");
+        long[] out = new long[axes.length()];
+        if (s instanceof List<?>) {
+            long[] v = longs(s, "shape");
+            if (v.length != axes.length()) throw new IllegalArgumentException("shape " + s + " does not match axes " + axes);
+            return v;
+        }
+        if (s instanceof Map<?, ?> m && m.get("min") != null) {
+            long[] v = longs(m.get("min"), "shape.min");
+            if (v.length != axes.length()) throw new IllegalArgumentException("shape.min does not match axes " + axes);
+            return v;
+        }
+        Object a = tensor.get("axes");
+        if (a instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                Object size = map(l.get(i), "axis").get("size");
+                out[i] = size instanceof Number n ? n.longValue()
+                    : size instanceof Map<?, ?> sm && sm.get("min") instanceof Number n ? n.longValue() : -1;
+                if (axes.charAt(i) == 'b' && out[i] < 0) out[i] = 1;
+            }
+            return out;
+        }
+        java.util.Arrays.fill(out, -1);
+        return out;
+    }
+
+    private static long[] longs(Object o, String what) {
+        List<Object> l = list(o, what);
+        long[] v = new long[l.size()];
+        for (int i = 0; i < v.length; i++) v[i] = ((Number) l.get(i)).longValue();
+        return v;
+    }
+
+    private static int[] ints(Object o, String what) {
+        long[] l = longs(o, what);
+        if (l.length != 3) throw new IllegalArgumentException(what + " needs 3 values (x, y, z)");
+        return new int[] {(int) l[0], (int) l[1], (int) l[2]};
+    }
+
+    private static double[] doubles(Object o, String what) {
+        List<Object> l = list(o, what);
+        if (l.size() != 3) throw new IllegalArgumentException(what + " needs 3 values (x, y, z)");
+        double[] v = new double[3];
+        for (int i = 0; i < 3; i++) {
+            v[i] = ((Number) l.get(i)).doubleValue();
+            if (!(v[i] > 0)) throw new IllegalArgumentException(what + " must be positive");
+        }
+        return v;
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.replaceAll("\\s+", " ").trim();
+    }
+
+    private static final class Builder {
+        Path folder;
+        Path descriptor;
+        String name;
+        Path weights;
+        String declaredSha256;
+        String inputAxes;
+        int channels;
+        int[] inputSize;
+        double[] spacing;
+        final List<PreprocessingStep> preprocessing = new ArrayList<>();
+        ModelTask task;
+        final List<String> classNames = new ArrayList<>();
+        String defaultTarget;
+        final List<GradCamLayer> gradCamLayers = new ArrayList<>();
+        String defaultGradCamLayer;
+    }
+}

@@ -1,0 +1,53 @@
+package org.voxellens.xai.model;
+
+import java.util.List;
+import java.util.Locale;
+import org.voxellens.volumetric.IntensityTransforms;
+import org.voxellens.volumetric.Volume;
+
+/**
+ * Applies a package's bioimage.io preprocessing to a volume already on the model's grid. Unknown steps are
+ * refused rather than skipped: silently feeding a model unnormalised intensities gives confident nonsense.
+ */
+public final class Preprocessing {
+
+    private static final double EPS = 1e-6;
+
+    private Preprocessing() {}
+
+    public static Volume apply(List<PreprocessingStep> steps, Volume v) {
+        Volume out = v;
+        for (PreprocessingStep s : steps) out = apply(s, out);
+        return out;
+    }
+
+    static Volume apply(PreprocessingStep s, Volume v) {
+        String name = s.name().toLowerCase(Locale.ROOT);
+        switch (name) {
+            case "zero_mean_unit_variance": {
+                if ("fixed".equals(s.text("mode", "per_sample"))) {
+                    double mean = s.number("mean", 0), std = s.number("std", 1);
+                    double gain = 1 / (std + s.number("eps", EPS));
+                    return IntensityTransforms.scaleLinear(v, gain, -mean * gain);
+                }
+                return IntensityTransforms.zScore(v);
+            }
+            case "scale_range":
+                return IntensityTransforms.percentileScale(v, s.number("min_percentile", 0), s.number("max_percentile", 100),
+                    0, 1, false);
+            case "scale_linear":
+                return IntensityTransforms.scaleLinear(v, s.number("gain", 1), s.number("offset", 0));
+            case "clip": {
+                float lo = (float) s.number("min", Double.NEGATIVE_INFINITY), hi = (float) s.number("max", Double.POSITIVE_INFINITY);
+                float[] d = v.data(), o = new float[d.length];
+                for (int i = 0; i < d.length; i++) o[i] = Math.max(lo, Math.min(hi, d[i]));
+                return v.withData(o);
+            }
+            case "ct_window":
+                return IntensityTransforms.ctWindow(v, s.number("center", 40), s.number("width", 400));
+            default:
+                throw new IllegalArgumentException("unsupported preprocessing step '" + s.name()
+                    + "' (supported: zero_mean_unit_variance, scale_range, scale_linear, clip, ct_window)");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package org.voxellens.xai.pipeline;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.voxellens.volumetric.Geometry;
+import org.voxellens.volumetric.Interpolation;
+import org.voxellens.volumetric.Resampler;
+import org.voxellens.volumetric.Volume;
+import org.voxellens.xai.attribution.Attribution;
+import org.voxellens.xai.attribution.AttributionMethod;
+import org.voxellens.xai.attribution.ExplainContext;
+import org.voxellens.xai.attribution.Progress;
+import org.voxellens.xai.model.ModelPackage;
+import org.voxellens.xai.model.ModelTask;
+import org.voxellens.xai.model.Preprocessing;
+import org.voxellens.xai.runtime.Tensor;
+import org.voxellens.xai.runtime.TorchModel;
+import org.voxellens.xai.target.Target;
+import org.voxellens.xai.target.TargetSpec;
+
+/**
+ * A volume in the patient's geometry → the model's grid → preprocessing → prediction and target → every method
+ * → each map resampled back onto the source grid. The one place where geometry and explanation meet, so every
+ * front end (command line, Fiji, PACS batch) produces maps that land where the anatomy is.
+ */
+public final class Explainer {
+
+    private final TorchModel model;
+
+    public Explainer(TorchModel model) {
+        this.model = model;
+    }
+
+    /**
+     * @param roi a 0/1 mask in any geometry of the same patient (resampled by nearest neighbour), or null
+     */
+    public Result explain(Volume source, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods, long seed,
+                          Progress progress) {
+        ModelPackage pkg = model.modelPackage();
+        int bad = source.firstNonFinite();
+        if (bad >= 0) {
+            int nx = source.geometry().nx(), ny = source.geometry().ny();
+            throw new IllegalArgumentException("contains NaN or infinite voxels (first at voxel " + (bad % nx) + ","
+                + ((bad / nx) % ny) + "," + (bad / (nx * ny)) + "); fill or mask them before explaining");
+        }
+        if (pkg.channels() != 1) {
+            throw new IllegalArgumentException("model " + pkg.name() + " expects " + pkg.channels()
+                + " input channels; a single volume gives 1");
+        }
+        Geometry grid = ModelGrid.of(source.geometry(), pkg);
+        Volume resampled = Resampler.resample(source, grid, Interpolation.LINEAR, 0f);
+        Volume prepared = Preprocessing.apply(pkg.preprocessing(), resampled);
+        Tensor input = new Tensor(prepared.data(), pkg.inputShape(1));
+
+        long t0 = System.nanoTime();
+        Tensor output = model.forward(input);
+        double forwardSeconds = (System.nanoTime() - t0) / 1e9;
+        checkOutput(pkg, output);
+        float[] roiOnGrid = null;
+        if (roi != null) {
+            float[] r = Resampler.resample(roi, grid, Interpolation.NEAREST, 0f).data();
+            roiOnGrid = new float[r.length];
+            for (int i = 0; i < r.length; i++) roiOnGrid[i] = r[i] != 0 ? 1f : 0f;
+        }
+        Target target = targetSpec.resolve(pkg, output, roiOnGrid);
+        Prediction prediction = Prediction.of(pkg, output, grid, source.geometry());
+
+        List<MethodResult> results = new ArrayList<>();
+        for (AttributionMethod m : methods) {
+            long s = System.nanoTime();
+            Attribution a = m.explain(new ExplainContext(model, input, target, seed, progress));
+            Volume onGrid = new Volume(grid, a.map().data());
+            Volume onSource = Resampler.resample(onGrid, source.geometry(), Interpolation.LINEAR, 0f);
+            results.add(new MethodResult(m, a, onGrid, onSource, (System.nanoTime() - s) / 1e9));
+        }
+        return new Result(grid, input, output, target, prediction, results, forwardSeconds);
+    }
+
+    private static void checkOutput(ModelPackage pkg, Tensor output) {
+        long[] s = output.shape();
+        if (pkg.task() == ModelTask.CLASSIFICATION && s.length != 2) {
+            throw new IllegalArgumentException("model " + pkg.name() + " is declared a classifier but returned shape "
+                + Arrays.toString(s) + "; expected [batch, classes]");
+        }
+        if (pkg.task() == ModelTask.SEGMENTATION) {
+            long[] in = pkg.inputShape(1);
+            if (s.length != 5 || s[2] != in[2] || s[3] != in[3] || s[4] != in[4]) {
+                throw new IllegalArgumentException("model " + pkg.name() + " is declared a segmentation model but returned shape "
+                    + Arrays.toString(s) + "; expected [batch, classes, " + in[2] + ", " + in[3] + ", " + in[4] + "]");
+            }
+        }
+    }
+
+    /** One method's map on the model grid and on the source grid, and how long it took. */
+    public record MethodResult(AttributionMethod method, Attribution attribution, Volume onModelGrid, Volume onSource,
+                               double seconds) {}
+
+    public record Result(Geometry modelGrid, Tensor modelInput, Tensor modelOutput, Target target, Prediction prediction,
+                         List<MethodResult> methods, double forwardSeconds) {}
+
+    /**
+     * What the model said: class probabilities for a classifier; for a segmentation model the per-class voxel
+     * counts and the label map on the source grid.
+     */
+    public record Prediction(Map<String, Double> probabilities, String predictedClass, Map<String, Long> voxelCounts,
+                             Volume labels) {
+
+        static Prediction of(ModelPackage pkg, Tensor output, Geometry grid, Geometry source) {
+            int classes = (int) output.dim(1);
+            if (pkg.task() == ModelTask.CLASSIFICATION) {
+                float[] z = output.data();
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) max = Math.max(max, z[c]);
+                double sum = 0;
+                double[] e = new double[classes];
+                for (int c = 0; c < classes; c++) sum += e[c] = Math.exp(z[c] - max);
+                Map<String, Double> p = new LinkedHashMap<>();
+                int best = 0;
+                for (int c = 0; c < classes; c++) {
+                    p.put(pkg.className(c), e[c] / sum);
+                    if (e[c] > e[best]) best = c;
+                }
+                return new Prediction(p, pkg.className(best), Map.of(), null);
+            }
+            int n = output.sampleSize() / classes;
+            float[] d = output.data();
+            float[] labels = new float[n];
+            long[] counts = new long[classes];
+            for (int v = 0; v < n; v++) {
+                int best = 0;
+                for (int c = 1; c < classes; c++) if (d[c * n + v] > d[best * n + v]) best = c;
+                labels[v] = best;
+                counts[best]++;
+            }
+            Map<String, Long> cnt = new LinkedHashMap<>();
+            for (int c = 0; c < classes; c++) cnt.put(pkg.className(c), counts[c]);
+            Volume onSource = Resampler.resample(new Volume(grid, labels), source, Interpolation.NEAREST, 0f);
+            return new Prediction(Map.of(), null, cnt, onSource);
+        }
+    }
+}

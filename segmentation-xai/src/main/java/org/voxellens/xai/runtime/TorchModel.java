@@ -1,0 +1,243 @@
+package org.voxellens.xai.runtime;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
+import org.voxellens.xai.model.GradCamLayer;
+import org.voxellens.xai.model.ModelPackage;
+import org.voxellens.xai.model.ModelPackageException;
+import org.voxellens.xai.target.Target;
+
+/**
+ * A TorchScript model loaded through DJL's PyTorch engine so that gradients flow to the input and to Grad-CAM
+ * probes (see shared/notes/djl.md): weights loaded as trainable tensors (inference tensors cannot be saved for
+ * backward), then frozen and switched to eval mode once; every pass goes through {@code IValueUtils.forward},
+ * which never flips train/eval. Each call works in its own NDManager scope, so nothing leaks per sample.
+ *
+ * <p>Not thread-safe: one explanation at a time per instance.
+ */
+public final class TorchModel implements AutoCloseable {
+
+    private final ModelPackage pkg;
+    private final Model model;
+    private final PtSymbolBlock block;
+    private final Device device;
+
+    private TorchModel(ModelPackage pkg, Model model, PtSymbolBlock block, Device device) {
+        this.pkg = pkg;
+        this.model = model;
+        this.block = block;
+        this.device = device;
+    }
+
+    /** Loads the package's TorchScript file on the requested device. */
+    public static TorchModel load(ModelPackage pkg, DeviceSpec spec) throws IOException {
+        Engines.configureOffline();
+        Device device = Engines.resolve(spec);
+        Model model = Model.newInstance(pkg.name(), device, "PyTorch");
+        try {
+            model.load(pkg.weights(), null, Map.of("trainParam", "true", "mapLocation", "true"));
+        } catch (MalformedModelException | RuntimeException e) {
+            model.close();
+            throw new ModelPackageException(pkg.weights() + ": not a loadable TorchScript file: " + oneLine(e), e);
+        }
+        PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
+        block.freezeParameters(true);
+        JniUtils.enableInferenceMode(block);
+        return new TorchModel(pkg, model, block, device);
+    }
+
+    public ModelPackage modelPackage() { return pkg; }
+
+    /** The device the model runs on, e.g. "cpu()" or "gpu(0)". */
+    public String device() { return device.toString(); }
+
+    /** Plain forward pass without gradients: {@code [B, C, z, y, x]} in, the model's output out. */
+    public Tensor forward(Tensor input) {
+        checkInput(input);
+        try (NDManager m = model.getNDManager().newSubManager(device)) {
+            boolean grad = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
+            try {
+                NDArray x = m.create(input.data(), new Shape(input.shape()));
+                NDArray out = IValueUtils.forward(block, new NDList(x), false).get(0);
+                return toTensor(out);
+            } finally {
+                JniUtils.setGradMode(grad);
+            }
+        } catch (RuntimeException e) {
+            throw engineError("forward pass", input, e);
+        }
+    }
+
+    /**
+     * One batched forward and backward: the score of each sample and d score / d input for every sample. The batch
+     * sum is differentiated, and samples do not interact, so one backward gives every per-sample gradient.
+     */
+    public ScoredGradients inputGradients(Tensor batch, Target target) {
+        checkInput(batch);
+        try (NDManager m = model.getNDManager().newSubManager(device)) {
+            return withGrad(() -> {
+                NDArray x = m.create(batch.data(), new Shape(batch.shape()));
+                x.setRequiresGradient(true);
+                NDArray out = IValueUtils.forward(block, new NDList(x), true).get(0);
+                NDArray scores = target.score(out);
+                backward(scores.sum());
+                return new ScoredGradients(scores.toFloatArray(), toTensor(x.getGradient()));
+            });
+        } catch (RuntimeException e) {
+            throw engineError("gradient pass", batch, e);
+        }
+    }
+
+    /** Target scores {@code [B]} of a batch, without gradients (baselines, completeness checks). */
+    public float[] scores(Tensor batch, Target target) {
+        checkInput(batch);
+        try (NDManager m = model.getNDManager().newSubManager(device)) {
+            boolean grad = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
+            try {
+                NDArray x = m.create(batch.data(), new Shape(batch.shape()));
+                return target.score(IValueUtils.forward(block, new NDList(x), false).get(0)).toFloatArray();
+            } finally {
+                JniUtils.setGradMode(grad);
+            }
+        } catch (RuntimeException e) {
+            throw engineError("forward pass", batch, e);
+        }
+    }
+
+    /** The layer's activations and d score / d activations, through the layer's probe method (batch of 1 or more). */
+    public LayerGradients layerGradients(Tensor input, Target target, GradCamLayer layer) {
+        checkInput(input);
+        try (NDManager m = model.getNDManager().newSubManager(device)) {
+            return withGrad(() -> {
+                NDArray x = m.create(input.data(), new Shape(input.shape()));
+                NDArray activations = run(layer.activationMethod(), x).get(0);
+                NDArray probe = m.zeros(activations.getShape());
+                probe.setRequiresGradient(true);
+                NDArray out = run(layer.probeMethod(), x, probe).get(0);
+                NDArray scores = target.score(out);
+                backward(scores.sum());
+                return new LayerGradients(toTensor(activations.stopGradient()), toTensor(probe.getGradient()), scores.toFloatArray());
+            });
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("Grad-CAM layer '" + layer.name() + "' of " + pkg.name()
+                + ": the TorchScript methods " + layer.activationMethod() + "/" + layer.probeMethod() + " failed: " + oneLine(e), e);
+        }
+    }
+
+    private NDList run(String method, NDArray... inputs) {
+        NDList list = new NDList(inputs);
+        NDArray marker = inputs[0].getManager().create(0f);
+        marker.setName("module_method:" + method);
+        list.add(marker);
+        return IValueUtils.forward(block, list, true);
+    }
+
+    private static void backward(NDArray total) {
+        NDArray ones = total.onesLike();
+        JniUtils.backward((PtNDArray) total, (PtNDArray) ones, false, false);
+    }
+
+    private static <T> T withGrad(java.util.function.Supplier<T> body) {
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            return body.get();
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private void checkInput(Tensor t) {
+        long[] expected = pkg.inputShape((int) t.dim(0));
+        if (!Arrays.equals(expected, t.shape())) {
+            throw new IllegalArgumentException("model " + pkg.name() + " takes input of shape " + Arrays.toString(expected)
+                + " (b, c, z, y, x), got " + Arrays.toString(t.shape()));
+        }
+    }
+
+    private RuntimeException engineError(String what, Tensor t, RuntimeException e) {
+        if (e instanceof IllegalArgumentException) return e;
+        return new IllegalStateException(pkg.name() + ": " + what + " on input " + Arrays.toString(t.shape())
+            + " failed: " + oneLine(e), e);
+    }
+
+    static Tensor toTensor(NDArray a) {
+        return new Tensor(a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), a.getShape().getShape());
+    }
+
+    private static String oneLine(Throwable e) {
+        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String first = msg.strip().split("\\R", 2)[0];
+        return first.length() > 300 ? first.substring(0, 300) + "…" : first;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+
+    /** Scores {@code [B]} and input gradients with the input's shape. */
+    public record ScoredGradients(float[] scores, Tensor gradients) {}
+
+    /** A layer's activations and the score's gradient with respect to them, both {@code [B, C, z, y, x]}. */
+    public record LayerGradients(Tensor activations, Tensor gradients, float[] scores) {}
+
+    /** Engine start and device choice, in one place. */
+    public static final class Engines {
+        private Engines() {}
+
+        /**
+         * Keeps DJL from probing the network at start (offline model, no telemetry), and turns off TorchScript's
+         * profiling graph executor: batch sizes change between methods (1 for Grad-CAM, N for SmoothGrad, 2 for
+         * IG's end points) and each new shape would trigger a slow re-profiling run. Users can override each.
+         */
+        public static void configureOffline() {
+            setDefault("ai.djl.offline", "true");
+            setDefault("OPT_OUT_TRACKING", "true");
+            setDefault("ai.djl.pytorch.graph_optimizer", "false");
+        }
+
+        private static void setDefault(String key, String value) {
+            if (System.getProperty(key) == null) System.setProperty(key, value);
+        }
+
+        public static Device resolve(DeviceSpec spec) {
+            int gpus = Engine.getEngine("PyTorch").getGpuCount();
+            return switch (spec.kind()) {
+                case CPU -> Device.cpu();
+                case AUTO -> gpus > 0 ? Device.gpu(0) : Device.cpu();
+                case GPU -> {
+                    if (gpus == 0) {
+                        throw new IllegalArgumentException("--device " + spec + ": no CUDA device is visible to the PyTorch engine"
+                            + " (the bundled libtorch is the CPU build; see README, section GPU)");
+                    }
+                    if (spec.gpuIndex() >= gpus) {
+                        throw new IllegalArgumentException("--device " + spec + ": only " + gpus + " GPU(s) visible");
+                    }
+                    yield Device.gpu(spec.gpuIndex());
+                }
+            };
+        }
+
+        /** Engine and native library versions, for summary.json. */
+        public static Map<String, String> versions() {
+            Engine e = Engine.getEngine("PyTorch");
+            return Map.of("djl", Engine.getDjlVersion(), "engine", e.getEngineName(), "libtorch", e.getVersion());
+        }
+    }
+}
