@@ -7,7 +7,6 @@ import org.voxellens.volumetric.GaussianBlur;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
 import org.voxellens.xai.runtime.Tensor;
-import org.voxellens.xai.runtime.TorchModel;
 
 /**
  * Integrated Gradients (Sundararajan et al. 2017): (x - x') times the gradient averaged along the straight path
@@ -57,26 +56,12 @@ public final class IntegratedGradients implements AttributionMethod {
         int n = x.size();
         float[] xd = x.data(), bd = base.data();
         double[] gradSum = new double[n];
-        ctx.progress().step(id(), 0, steps);
-        for (int start = 0; start < steps; start += batchSize) {
-            int b = Math.min(batchSize, steps - start);
-            float[] batch = new float[b * n];
-            for (int s = 0; s < b; s++) {
-                float alpha = (float) ((start + s + 0.5) / steps);
-                int off = s * n;
-                for (int i = 0; i < n; i++) batch[off + i] = bd[i] + alpha * (xd[i] - bd[i]);
-            }
-            long[] shape = x.shape();
-            shape[0] = b;
-            TorchModel.ScoredGradients g = ctx.model().inputGradients(new Tensor(batch, shape), ctx.target());
-            Gradients.checkFinite(id(), g.gradients());
-            float[] gd = g.gradients().data();
-            for (int s = 0; s < b; s++) {
-                int off = s * n;
-                for (int i = 0; i < n; i++) gradSum[i] += gd[off + i];
-            }
-            ctx.progress().step(id(), start + b, steps);
-        }
+        BatchedGradients.run(ctx, id(), steps, batchSize, (s, dest, off) -> {
+            float alpha = (float) ((s + 0.5) / steps);
+            for (int i = 0; i < n; i++) dest[off + i] = bd[i] + alpha * (xd[i] - bd[i]);
+        }, (s, g, off) -> {
+            for (int i = 0; i < n; i++) gradSum[i] += g[off + i];
+        });
         float[] ig = new float[n];
         double total = 0;
         for (int i = 0; i < n; i++) {

@@ -3,7 +3,6 @@ package org.voxellens.xai.attribution;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.voxellens.xai.runtime.Tensor;
-import org.voxellens.xai.runtime.TorchModel;
 
 /**
  * SmoothGrad (Smilkov et al. 2017) and its relatives: gradients averaged over noisy copies of the input, which
@@ -61,31 +60,17 @@ public final class SmoothGrad implements AttributionMethod {
         double[] sum = new double[n];
         double[] sumSq = new double[n];
         float[] buf = new float[n];
-        ctx.progress().step(id(), 0, samples);
-        for (int start = 0; start < samples; start += batchSize) {
-            int b = Math.min(batchSize, samples - start);
-            float[] batch = new float[b * n];
-            for (int s = 0; s < b; s++) {
-                source.fill(buf, sigma, start + s);
-                float[] xd = x.data();
-                int off = s * n;
-                for (int i = 0; i < n; i++) batch[off + i] = xd[i] + buf[i];
+        float[] xd = x.data();
+        BatchedGradients.run(ctx, id(), samples, batchSize, (s, dest, off) -> {
+            source.fill(buf, sigma, s);
+            for (int i = 0; i < n; i++) dest[off + i] = xd[i] + buf[i];
+        }, (s, g, off) -> {
+            for (int i = 0; i < n; i++) {
+                double v = g[off + i];
+                sum[i] += v;
+                sumSq[i] += v * v;
             }
-            long[] shape = x.shape();
-            shape[0] = b;
-            TorchModel.ScoredGradients g = ctx.model().inputGradients(new Tensor(batch, shape), ctx.target());
-            Gradients.checkFinite(id(), g.gradients());
-            float[] gd = g.gradients().data();
-            for (int s = 0; s < b; s++) {
-                int off = s * n;
-                for (int i = 0; i < n; i++) {
-                    double v = gd[off + i];
-                    sum[i] += v;
-                    sumSq[i] += v * v;
-                }
-            }
-            ctx.progress().step(id(), start + b, samples);
-        }
+        });
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
             double mean = sum[i] / samples;

@@ -1,0 +1,191 @@
+package org.voxellens.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.voxellens.io.nifti.NiftiReader;
+import org.voxellens.io.nifti.NiftiWriter;
+import org.voxellens.volumetric.Geometry;
+import org.voxellens.volumetric.Volume;
+
+/** The command line end to end, on the bundled sample and the bundled (real, trained) demo models. */
+class ExplainCommandTest {
+
+    static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+    static final Path SAMPLE = HOME.resolve("samples/demo-brain.nii.gz");
+    static final Path MASK = HOME.resolve("samples/demo-brain_lesion-mask.nii.gz");
+    static final Path CLASSIFIER = HOME.resolve("models/demo-classifier");
+    static final Path SEGMENTER = HOME.resolve("models/demo-segmenter");
+
+    @TempDir
+    static Path tmp;
+    static Path demoOut;
+    static Run demo;
+
+    record Run(int code, String out, String err) {}
+
+    static Run cli(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    @BeforeAll
+    static void runDemoOnce() {
+        demoOut = tmp.resolve("demo out");
+        // Fewer samples/steps than the defaults keep the suite fast; the maps are still compared with the truth.
+        demo = cli("explain", "--input", SAMPLE.toString(), "--model", CLASSIFIER.toString(), "--method", "all",
+            "--target", "lesion", "--samples", "8", "--ig-steps", "16", "--out", demoOut.toString(), "--threads", "2");
+    }
+
+    @Test
+    void everyMethodWritesAMapOnTheInputGridAPictureSummaryAndReport() throws IOException {
+        assertEquals(0, demo.code(), demo.err());
+        Volume input = NiftiReader.read(SAMPLE).volume();
+        for (String m : MethodCatalog.NAMES) {
+            Volume map = NiftiReader.read(demoOut.resolve(m + ".nii.gz")).volume();
+            assertArrayEquals(input.geometry().dims(), map.geometry().dims(), m + ": same dimensions as the input");
+            assertTrue(input.geometry().sameGrid(map.geometry(), 1e-3), m + ": same affine as the input");
+            assertTrue(Files.size(demoOut.resolve(m + ".png")) > 10_000, m + ".png");
+        }
+        JsonObject s = JsonParser.parseString(Files.readString(demoOut.resolve("summary.json"))).getAsJsonObject();
+        assertEquals("lesion", s.getAsJsonObject("prediction").get("predicted_class").getAsString());
+        assertEquals(64, s.getAsJsonObject("model").get("sha256").getAsString().length());
+        assertEquals(MethodCatalog.NAMES.size(), s.getAsJsonArray("methods").size());
+        JsonObject ig = s.getAsJsonArray("methods").asList().stream().map(e -> e.getAsJsonObject())
+            .filter(o -> o.get("id").getAsString().equals("ig")).findFirst().orElseThrow();
+        assertTrue(ig.getAsJsonObject("diagnostics").has("completeness_error_rel"));
+        assertTrue(s.getAsJsonObject("software").has("libtorch"));
+        String html = Files.readString(demoOut.resolve("report.html"));
+        assertTrue(html.contains("RESEARCH USE ONLY"));
+        assertTrue(html.contains("data:image/png;base64,"), "pictures are inlined: one self-contained file");
+        try (Stream<Path> files = Files.list(demoOut.getParent())) {
+            assertFalse(files.anyMatch(p -> p.getFileName().toString().contains(".partial-")), "staging folder removed");
+        }
+    }
+
+    /** The demo model must work: on the sample, the maps point at the lesion. */
+    @Test
+    void mapsHighlightTheLesion() throws IOException {
+        assertEquals(0, demo.code(), demo.err());
+        Volume mask = NiftiReader.read(MASK).volume();
+        List<String> report = new ArrayList<>();
+        for (String m : List.of("gradcam", "smoothgrad", "ig", "inputxgrad")) {
+            Volume map = NiftiReader.read(demoOut.resolve(m + ".nii.gz")).volume();
+            double inside = 0, total = 0;
+            float[] d = map.data(), k = mask.data();
+            for (int i = 0; i < d.length; i++) {
+                double v = Math.abs(d[i]);
+                total += v;
+                if (k[i] > 0) inside += v;
+            }
+            double share = inside / total;
+            double volumeShare = fraction(k);
+            report.add(m + " " + share);
+            // relevance mass inside the lesion at least 5x what an uninformative (uniform) map would put there
+            assertTrue(share > 5 * volumeShare, m + ": relevance mass in lesion " + share + " vs lesion volume share " + volumeShare);
+        }
+        System.out.println("relevance mass inside the lesion: " + report);
+    }
+
+    @Test
+    void segmentationModelWithPredictedMaskAndRoiTargets() throws IOException {
+        Path out = tmp.resolve("seg");
+        Run r = cli("explain", "--input", SAMPLE.toString(), "--model", SEGMENTER.toString(), "--method", "saliency,gradcam",
+            "--target", "lesion", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+        assertEquals("segmentation_predicted", s.getAsJsonObject("target").get("type").getAsString());
+        Volume labels = NiftiReader.read(out.resolve("segmentation.nii.gz")).volume();
+        assertTrue(labels.max() == 1f, "the lesion is segmented");
+
+        Path roiOut = tmp.resolve("seg-roi");
+        r = cli("explain", "--input", SAMPLE.toString(), "--model", SEGMENTER.toString(), "--method", "saliency",
+            "--roi", MASK.toString(), "--out", roiOut.toString());
+        assertEquals(0, r.code(), r.err());
+        s = JsonParser.parseString(Files.readString(roiOut.resolve("summary.json"))).getAsJsonObject();
+        assertEquals("segmentation_roi", s.getAsJsonObject("target").get("type").getAsString());
+    }
+
+    @Test
+    void badInputsFailWithOneLineNamingTheInputAndLeaveNothing() throws IOException {
+        Path out = tmp.resolve("bad");
+        // truncated NIfTI
+        Path truncated = tmp.resolve("truncated.nii");
+        byte[] whole = Files.readAllBytes(writeSmall(tmp.resolve("small.nii"), false));
+        Files.write(truncated, java.util.Arrays.copyOf(whole, 400));
+        expectFailure(out, "truncated.nii", "--input", truncated.toString(), "--model", CLASSIFIER.toString());
+        // not a NIfTI file at all
+        Path text = tmp.resolve("notes.nii");
+        Files.writeString(text, "this is not an image, just some text long enough to fill a header".repeat(10));
+        expectFailure(out, "notes.nii", "--input", text.toString(), "--model", CLASSIFIER.toString());
+        // NaN voxels
+        Path nan = writeSmall(tmp.resolve("nan.nii.gz"), true);
+        expectFailure(out, "NaN", "--input", nan.toString(), "--model", CLASSIFIER.toString());
+        // unknown method, unknown layer, unknown class
+        expectFailure(out, "unknown method 'lrp'", "--input", SAMPLE.toString(), "--model", CLASSIFIER.toString(), "--method", "lrp");
+        expectFailure(out, "unknown Grad-CAM layer 'block9'", "--input", SAMPLE.toString(), "--model", CLASSIFIER.toString(),
+            "--method", "gradcam", "--layer", "block9");
+        expectFailure(out, "unknown target class 'tumour'", "--input", SAMPLE.toString(), "--model", CLASSIFIER.toString(),
+            "--target", "tumour");
+        // missing model package
+        expectFailure(out, "nowhere", "--input", SAMPLE.toString(), "--model", tmp.resolve("nowhere").toString());
+        assertFalse(Files.exists(out), "no output folder for failed runs");
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertFalse(files.anyMatch(p -> p.getFileName().toString().contains(".partial-")), "no staging left behind");
+        }
+    }
+
+    @Test
+    void aModelWhoseInputTheVolumeCannotBeBroughtToIsRefused() throws IOException {
+        // a copy of the demo classifier that declares 3 input channels
+        Path pkg = tmp.resolve("three-channel");
+        Files.createDirectories(pkg);
+        Files.copy(CLASSIFIER.resolve("model.pt"), pkg.resolve("model.pt"));
+        String rdf = Files.readString(CLASSIFIER.resolve("rdf.yaml")).replace("shape: [1, 1, 48, 48, 48]", "shape: [1, 3, 48, 48, 48]");
+        assertNotEquals(Files.readString(CLASSIFIER.resolve("rdf.yaml")), rdf, "test setup: the shape line was found");
+        Files.writeString(pkg.resolve("rdf.yaml"), rdf);
+        expectFailure(tmp.resolve("bad3"), "3 input channels", "--input", SAMPLE.toString(), "--model", pkg.toString());
+    }
+
+    private static void expectFailure(Path out, String expected, String... args) {
+        List<String> a = new ArrayList<>(List.of("explain", "--out", out.toString()));
+        a.addAll(List.of(args));
+        Run r = cli(a.toArray(String[]::new));
+        assertNotEquals(0, r.code(), "should fail: " + a);
+        String line = r.err().lines().filter(l -> l.startsWith("voxellens: error: ")).findFirst().orElse("");
+        assertTrue(line.contains(expected), "error should mention '" + expected + "': " + r.err());
+    }
+
+    private static Path writeSmall(Path file, boolean withNan) throws IOException {
+        Geometry g = Geometry.axisAligned(new int[] {12, 12, 12}, new double[] {2, 2, 2}, new double[] {0, 0, 0});
+        float[] d = new float[12 * 12 * 12];
+        for (int i = 0; i < d.length; i++) d[i] = i % 7;
+        if (withNan) d[100] = Float.NaN;
+        NiftiWriter.write(new Volume(g, d), file);
+        return file;
+    }
+
+    private static double fraction(float[] mask) {
+        long n = 0;
+        for (float f : mask) if (f > 0) n++;
+        return (double) n / mask.length;
+    }
+}
