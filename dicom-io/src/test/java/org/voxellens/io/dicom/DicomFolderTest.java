@@ -1,0 +1,175 @@
+package org.voxellens.io.dicom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.voxellens.io.dicom.DicomSeriesReaderTest.anatomical;
+import static org.voxellens.io.dicom.DicomSeriesReaderTest.assertNoPatientData;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.voxellens.volumetric.Geometry;
+import org.voxellens.volumetric.Volume;
+
+/** Folders with several series, unreadable files, and enhanced multi-frame objects. */
+class DicomFolderTest {
+
+    @TempDir
+    Path tmp;
+
+    /** A small second series in the same study: the first 3 slices, cropped. */
+    private static Volume small(Volume v) {
+        Geometry g = v.geometry();
+        int nx = 10, ny = 12, nz = 3;
+        float[] d = new float[nx * ny * nz];
+        for (int k = 0; k < nz; k++) for (int j = 0; j < ny; j++) for (int i = 0; i < nx; i++) d[i + nx * (j + ny * k)] = v.get(i, j, k);
+        return new Volume(Geometry.of(new int[] {nx, ny, nz}, g.spacing(), g.origin(), g.direction()), d);
+    }
+
+    private SeriesWriter[] twoSeries(Path dir) throws Exception {
+        Volume v = anatomical();
+        SeriesWriter big = new SeriesWriter();
+        big.seriesNumber = 3;
+        big.description = "T1 big";
+        big.write(v, dir.resolve("a"));
+        SeriesWriter little = new SeriesWriter();
+        little.studyUid = big.studyUid;
+        little.seriesNumber = 4;
+        little.description = "crop";
+        little.write(small(v), dir.resolve("b/deeper"));
+        return new SeriesWriter[] {big, little};
+    }
+
+    @Test
+    void listsEverySeriesWithoutPatientData() throws Exception {
+        SeriesWriter[] s = twoSeries(tmp);
+        List<SeriesSummary> list = DicomFolder.list(tmp);
+        assertEquals(2, list.size());
+        SeriesSummary big = list.stream().filter(x -> x.seriesInstanceUid().equals(s[0].seriesUid)).findFirst().orElseThrow();
+        SeriesSummary small = list.stream().filter(x -> x.seriesInstanceUid().equals(s[1].seriesUid)).findFirst().orElseThrow();
+        Geometry g = anatomical().geometry();
+        assertEquals(g.nx() + "x" + g.ny() + "x" + g.nz(), big.dimensions());
+        assertEquals("10x12x3", small.dimensions());
+        assertEquals(g.nz(), big.imageCount());
+        assertEquals("3", big.seriesNumber());
+        assertEquals("CT", big.modality());
+        assertEquals("T1 big", big.seriesDescription());
+        assertEquals(s[0].studyUid, small.studyInstanceUid());
+        assertTrue(big.volumetric() && small.volumetric());
+        assertEquals(List.of("1.2.840.10008.1.2.1"), big.transferSyntaxes());
+        for (SeriesSummary x : list) {
+            assertTrue(x.describe().contains(x.seriesInstanceUid()), x.describe());
+            assertNoPatientData(x.describe());
+            assertNoPatientData(x.toString());
+        }
+    }
+
+    @Test
+    void selectsBySeriesUidByNumberAndByDefaultTheLargest3dSeries() throws Exception {
+        SeriesWriter[] s = twoSeries(tmp);
+        DicomVolume byUid = DicomSeriesReader.read(tmp, s[1].seriesUid);
+        assertEquals(s[1].seriesUid, byUid.seriesInstanceUid());
+        assertArrayEquals(new int[] {10, 12, 3}, byUid.volume().geometry().dims());
+        assertTrue(byUid.warnings().isEmpty());
+        assertEquals(s[1].seriesUid, DicomSeriesReader.read(tmp, "4").seriesInstanceUid());
+        assertEquals(s[1].seriesUid, DicomSeriesReader.read(tmp, " 04 ").seriesInstanceUid());
+
+        DicomVolume def = DicomSeriesReader.read(tmp, null);
+        assertEquals(s[0].seriesUid, def.seriesInstanceUid());
+        String msg = def.warnings().get(0);
+        assertTrue(msg.contains("2 series found") && msg.contains("largest 3D series") && msg.contains(s[0].seriesUid)
+            && msg.contains("\"T1 big\""), msg);
+        assertNoPatientData(msg);
+
+        DicomException e = assertThrows(DicomException.class, () -> DicomSeriesReader.read(tmp, "99"));
+        assertTrue(e.getMessage().contains("no series with SeriesInstanceUID or Series Number '99'")
+            && e.getMessage().contains(s[0].seriesUid) && e.getMessage().contains(s[1].seriesUid), e.getMessage());
+    }
+
+    @Test
+    void ambiguousSeriesNumberAsksForTheUid() throws Exception {
+        SeriesWriter[] s = twoSeries(tmp);
+        SeriesWriter third = new SeriesWriter();
+        third.seriesNumber = 4;
+        third.write(small(anatomical()), tmp.resolve("c"));
+        DicomException e = assertThrows(DicomException.class, () -> DicomSeriesReader.read(tmp, "4"));
+        assertTrue(e.getMessage().contains("ambiguous") && e.getMessage().contains(third.seriesUid)
+            && e.getMessage().contains(s[1].seriesUid), e.getMessage());
+    }
+
+    @Test
+    void anUnparseableFileIsSkippedWithAWarningAndTheCompleteSeriesStillLoads() throws Exception {
+        Volume v = anatomical();
+        SeriesWriter w = new SeriesWriter();
+        List<Path> files = w.write(v, tmp.resolve("s"));
+        // A file with the DICOM marker but garbage after it, and one cut off inside its header.
+        byte[] junk = new byte[400];
+        Arrays.fill(junk, (byte) 0x5a);
+        junk[128] = 'D'; junk[129] = 'I'; junk[130] = 'C'; junk[131] = 'M';
+        Files.write(tmp.resolve("s/garbage.dcm"), junk);
+        byte[] whole = Files.readAllBytes(files.get(0));
+        Files.write(tmp.resolve("s/cut.dcm"), Arrays.copyOf(whole, 200));
+        Files.writeString(tmp.resolve("s/README.txt"), "not DICOM at all");
+
+        DicomFolder folder = DicomFolder.scan(tmp.resolve("s"));
+        assertEquals(1, folder.series().size());
+        DicomVolume dv = DicomSeriesReader.read(tmp.resolve("s"));
+        assertArrayEquals(w.expected(v), dv.volume().data());
+        String warnings = String.join("\n", dv.warnings());
+        assertTrue(warnings.contains("garbage.dcm") && warnings.contains("skipped") && warnings.contains("loaded without it"),
+            warnings);
+        assertTrue(warnings.contains("cut.dcm"), warnings);
+        assertTrue(!warnings.contains("README"), warnings);
+        for (String x : dv.warnings()) assertTrue(!x.contains("\n"), x);
+    }
+
+    @Test
+    void aTruncatedSliceOfTheSeriesStopsTheReadingNamingTheFile() throws Exception {
+        List<Path> files = new SeriesWriter().write(anatomical(), tmp.resolve("s"));
+        Path victim = files.get(5);
+        byte[] whole = Files.readAllBytes(victim);
+        Files.write(victim, Arrays.copyOf(whole, whole.length - 300));
+        DicomException e = assertThrows(DicomException.class, () -> DicomSeriesReader.read(tmp.resolve("s")));
+        assertTrue(e.getMessage().startsWith(victim.toString() + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+        assertNoPatientData(e.getMessage());
+    }
+
+    @Test
+    void aFolderWithoutDicomSaysSo() throws Exception {
+        Files.writeString(tmp.resolve("a.txt"), "hello");
+        DicomException e = assertThrows(DicomException.class, () -> DicomFolder.scan(tmp));
+        assertTrue(e.getMessage().contains("no DICOM images found"), e.getMessage());
+        DicomException f = assertThrows(DicomException.class, () -> DicomFolder.scan(tmp.resolve("a.txt")));
+        assertTrue(f.getMessage().contains("not a DICOM file"), f.getMessage());
+        assertThrows(DicomException.class, () -> DicomFolder.scan(tmp.resolve("missing")));
+    }
+
+    @Test
+    void enhancedMultiFrameUsesPerFramePositions() throws Exception {
+        Volume v = DicomSeriesReaderTest.oblique(anatomical());
+        SeriesWriter w = new SeriesWriter();
+        w.intercept = -1024;
+        w.shuffleNames = true;
+        List<Path> files = w.write(v, tmp.resolve("classic"));
+        Path out = tmp.resolve("enhanced");
+        Files.createDirectories(out);
+        File[] made = com.pixelmed.dicom.MultiFrameImageFactory.convertImages(
+            files.stream().map(Path::toFile).toArray(File[]::new), out.toFile());
+        assertEquals(1, made.length);
+        DicomVolume dv = DicomSeriesReader.read(made[0].toPath());
+        assertEquals(1, dv.series().imageCount());
+        assertEquals(v.geometry().nz(), dv.series().frameCount());
+        DicomSeriesReaderTest.assertSameGeometry(v.geometry(), dv.volume().geometry());
+        assertArrayEquals(w.expected(v), dv.volume().data());
+        assertEquals(made[0].toPath(), dv.slices().get(0).file());
+    }
+}
