@@ -13,8 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.voxellens.io.nifti.NiftiImage;
-import org.voxellens.io.nifti.NiftiReader;
+import org.voxellens.io.LoadedVolume;
+import org.voxellens.io.VolumeReader;
 import org.voxellens.io.nifti.NiftiWriteOptions;
 import org.voxellens.io.nifti.NiftiWriter;
 import org.voxellens.report.HtmlReport;
@@ -38,7 +38,7 @@ import org.voxellens.xai.target.TargetSpec;
 final class ExplainJob {
 
     /** Everything the user chose. */
-    record Request(Path input, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
+    record Request(Path input, String series, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
                    long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold) {}
 
     private final PrintStream log;
@@ -60,10 +60,11 @@ final class ExplainJob {
         }
         RenderOptions render = RenderOptions.builder().colorMap(r.colorMap()).opacity(r.opacity()).threshold(r.threshold()).build();
 
-        NiftiImage image = NiftiReader.read(r.input());
+        LoadedVolume image = VolumeReader.read(r.input(), r.series());
+        image.message().ifPresent(m -> m.lines().forEach(l -> log.println("Note   " + l)));
         Volume source = image.volume();
-        Volume roi = r.roi() == null ? null : NiftiReader.read(r.roi()).volume();
-        log.printf(Locale.ROOT, "Input  %s: %s voxels, spacing %s mm%n", r.input().getFileName(),
+        Volume roi = r.roi() == null ? null : VolumeReader.read(r.roi(), null).volume();
+        log.printf(Locale.ROOT, "Input  %s: %s voxels, spacing %s mm%n", image.displayName(),
             dims(source.geometry()), fmt(source.geometry().spacing()));
 
         long t0 = System.nanoTime();
@@ -117,8 +118,8 @@ final class ExplainJob {
             Files.writeString(staging.file("summary.json"),
                 new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().disableHtmlEscaping().create().toJson(summary),
                 StandardCharsets.UTF_8);
-            Files.writeString(staging.file("report.html"), HtmlReport.render("VoxelLens explanation: " + r.input().getFileName(),
-                caseFacts(r, pkg, sha, res, source), predictionFacts(res), sections,
+            Files.writeString(staging.file("report.html"), HtmlReport.render("VoxelLens explanation: " + image.displayName(),
+                caseFacts(image, pkg, sha, res, source, r.seed()), predictionFacts(res), sections,
                 "VoxelLens " + Versions.voxellens() + " · " + Instant.now() + " · seed " + r.seed()
                     + " · full parameters in summary.json"), StandardCharsets.UTF_8);
             List<Path> written = staging.commit();
@@ -149,7 +150,7 @@ final class ExplainJob {
         return what + " Target: " + res.target().describe() + ".";
     }
 
-    private Map<String, Object> summary(Request r, ModelPackage pkg, String sha, TorchModel model, NiftiImage image,
+    private Map<String, Object> summary(Request r, ModelPackage pkg, String sha, TorchModel model, LoadedVolume image,
                                         Explainer.Result res, List<Map<String, Object>> methods, double loadSeconds,
                                         double total) {
         Map<String, Object> s = new LinkedHashMap<>();
@@ -157,11 +158,22 @@ final class ExplainJob {
         s.put("created", Instant.now().toString());
         s.put("notice", "research use only; not for diagnostic use");
         Map<String, Object> in = new LinkedHashMap<>();
-        in.put("file", r.input().toString());
-        in.put("format", "NIfTI-" + image.niftiVersion());
-        in.put("datatype", image.datatype().name().toLowerCase(Locale.ROOT));
+        in.put("path", r.input().toString());
+        in.put("name", image.displayName());
+        in.put("format", image.format().name().toLowerCase(Locale.ROOT));
+        image.nifti().ifPresent(n -> {
+            in.put("nifti_version", n.niftiVersion());
+            in.put("datatype", n.datatype().name().toLowerCase(Locale.ROOT));
+            in.put("geometry_source", n.geometrySource().name().toLowerCase(Locale.ROOT));
+        });
+        // UIDs identify the source for writing results back; patient attributes are never copied here.
+        image.dicom().ifPresent(d -> {
+            in.put("study_instance_uid", d.series().studyInstanceUid());
+            in.put("series_instance_uid", d.series().seriesInstanceUid());
+            in.put("modality", d.series().modality());
+            in.put("images", d.series().imageCount());
+        });
         in.put("geometry", geometry(image.volume().geometry()));
-        in.put("geometry_source", image.geometrySource().name().toLowerCase(Locale.ROOT));
         s.put("input", in);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", pkg.name());
@@ -201,15 +213,16 @@ final class ExplainJob {
         return s;
     }
 
-    private static Map<String, String> caseFacts(Request r, ModelPackage pkg, String sha, Explainer.Result res, Volume source) {
+    private static Map<String, String> caseFacts(LoadedVolume image, ModelPackage pkg, String sha, Explainer.Result res,
+                                                 Volume source, long seed) {
         Map<String, String> f = new LinkedHashMap<>();
-        f.put("Input", r.input().getFileName().toString());
+        f.put("Input", image.displayName() + " (" + image.format().name() + ")");
         f.put("Volume", dims(source.geometry()) + " voxels, " + fmt(source.geometry().spacing()) + " mm");
         f.put("Model", pkg.name() + " (" + pkg.task().name().toLowerCase(Locale.ROOT) + ")");
         f.put("Model SHA-256", sha);
         f.put("Model grid", dims(res.modelGrid()) + " voxels, " + fmt(res.modelGrid().spacing()) + " mm");
         f.put("Target", res.target().describe());
-        f.put("Seed", Long.toString(r.seed()));
+        f.put("Seed", Long.toString(seed));
         return f;
     }
 

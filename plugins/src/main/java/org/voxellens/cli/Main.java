@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 /** The {@code voxellens} command line. */
 @Command(name = "voxellens", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Explains 3D medical-imaging models, in the patient's geometry. Research use only.",
-    subcommands = {Main.Explain.class, Main.Demo.class, CommandLine.HelpCommand.class})
+    subcommands = {Main.Explain.class, Main.Demo.class, SeriesCommand.class, ConvertCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -150,8 +151,10 @@ public final class Main implements Runnable {
     @Command(name = "explain", mixinStandardHelpOptions = true,
         description = "Explain a model's output for one volume: maps (NIfTI on the input's grid), pictures, summary.json, report.html.")
     static final class Explain extends Runner {
-        @Option(names = "--input", required = true, description = "Input volume (.nii or .nii.gz).")
+        @Option(names = "--input", required = true, description = "Input volume: .nii/.nii.gz, a DICOM file, or a folder of DICOM files.")
         Path input;
+        @Option(names = "--series", description = "DICOM folders: SeriesInstanceUID or series number (default: the largest 3D series).")
+        String series;
         @Option(names = "--model", required = true, description = "Model package folder (TorchScript + rdf.yaml).")
         Path model;
         @Option(names = "--method", description = "Comma-separated: gradcam, gradcampp, smoothgrad, smoothgrad_sq, vargrad, saliency, inputxgrad, ig, or all (default: ${DEFAULT-VALUE}).", defaultValue = "gradcam,smoothgrad")
@@ -176,7 +179,7 @@ public final class Main implements Runnable {
                 }
             }
             if (roi != null && r == null) r = SegmentationTarget.Region.ROI;
-            return execute(common, new ExplainJob.Request(input, model, methods, new TargetSpec(target, r), roi, common.out,
+            return execute(common, new ExplainJob.Request(input, series, model, methods, new TargetSpec(target, r), roi, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold));
         }
     }
@@ -196,7 +199,7 @@ public final class Main implements Runnable {
                 throw new IOException("bundled sample or model not found under " + home + " (set -Dvoxellens.home)");
             }
             System.out.println("Demo: " + home.relativize(input) + " with " + home.relativize(model) + ", every method, target 'lesion'");
-            return execute(common, new ExplainJob.Request(input, model, "all", new TargetSpec("lesion", null), null, common.out,
+            return execute(common, new ExplainJob.Request(input, null, model, "all", new TargetSpec("lesion", null), null, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold));
         }
 

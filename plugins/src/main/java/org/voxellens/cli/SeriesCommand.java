@@ -1,0 +1,38 @@
+package org.voxellens.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.voxellens.io.dicom.DicomFolder;
+import org.voxellens.io.dicom.SeriesSummary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code voxellens series DIR}: what a DICOM folder holds, without patient data. */
+@Command(name = "series", mixinStandardHelpOptions = true,
+    description = "List the studies and series in a DICOM folder (UIDs, modality, description, images, dimensions; no patient data).")
+final class SeriesCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", description = "Folder (searched recursively) or DICOM file.")
+    Path folder;
+
+    @Override
+    public Integer call() throws IOException {
+        DicomFolder f = DicomFolder.scan(folder);
+        f.warnings().forEach(w -> System.err.println("voxellens: warning: " + w));
+        if (f.series().isEmpty()) {
+            System.out.println("No DICOM image series in " + folder);
+            return 1;
+        }
+        String study = null;
+        for (SeriesSummary s : f.series()) {
+            if (!s.studyInstanceUid().equals(study)) {
+                study = s.studyInstanceUid();
+                System.out.println("Study " + study);
+            }
+            System.out.println("  " + s.describe());
+        }
+        System.out.println("Select one with --series <SeriesInstanceUID or series number>; default: the largest 3D series.");
+        return 0;
+    }
+}
