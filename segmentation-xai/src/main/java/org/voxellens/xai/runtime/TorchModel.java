@@ -13,8 +13,11 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.voxellens.xai.model.GradCamLayer;
 import org.voxellens.xai.model.ModelPackage;
 import org.voxellens.xai.model.ModelPackageException;
@@ -34,6 +37,8 @@ public final class TorchModel implements AutoCloseable {
     private final Model model;
     private final PtSymbolBlock block;
     private final Device device;
+    private final AtomicLong passes = new AtomicLong();
+    private final AtomicLong samples = new AtomicLong();
 
     private TorchModel(ModelPackage pkg, Model model, PtSymbolBlock block, Device device) {
         this.pkg = pkg;
@@ -67,6 +72,7 @@ public final class TorchModel implements AutoCloseable {
     /** Plain forward pass without gradients: {@code [B, C, z, y, x]} in, the model's output out. */
     public Tensor forward(Tensor input) {
         checkInput(input);
+        count(input);
         try (NDManager m = model.getNDManager().newSubManager(device)) {
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
@@ -88,6 +94,7 @@ public final class TorchModel implements AutoCloseable {
      */
     public ScoredGradients inputGradients(Tensor batch, Target target) {
         checkInput(batch);
+        count(batch);
         try (NDManager m = model.getNDManager().newSubManager(device)) {
             return withGrad(() -> {
                 NDArray x = m.create(batch.data(), new Shape(batch.shape()));
@@ -105,6 +112,7 @@ public final class TorchModel implements AutoCloseable {
     /** Target scores {@code [B]} of a batch, without gradients (baselines, completeness checks). */
     public float[] scores(Tensor batch, Target target) {
         checkInput(batch);
+        count(batch);
         try (NDManager m = model.getNDManager().newSubManager(device)) {
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
@@ -122,6 +130,7 @@ public final class TorchModel implements AutoCloseable {
     /** The layer's activations and d score / d activations, through the layer's probe method (batch of 1 or more). */
     public LayerGradients layerGradients(Tensor input, Target target, GradCamLayer layer) {
         checkInput(input);
+        count(input);
         try (NDManager m = model.getNDManager().newSubManager(device)) {
             return withGrad(() -> {
                 NDArray x = m.create(input.data(), new Shape(input.shape()));
@@ -137,6 +146,58 @@ public final class TorchModel implements AutoCloseable {
             throw new IllegalStateException("Grad-CAM layer '" + layer.name() + "' of " + pkg.name()
                 + ": the TorchScript methods " + layer.activationMethod() + "/" + layer.probeMethod() + " failed: " + oneLine(e), e);
         }
+    }
+
+    /** Calls of {@link #forward}, {@link #inputGradients}, {@link #scores} and {@link #layerGradients} so far (cost reports). */
+    public long passes() { return passes.get(); }
+
+    /** Batch entries evaluated by those calls so far: the number of model evaluations, however batched. */
+    public long samplesEvaluated() { return samples.get(); }
+
+    private void count(Tensor batch) {
+        passes.incrementAndGet();
+        samples.addAndGet(batch.dim(0));
+    }
+
+    /** Names of the TorchScript module's parameters in registration order, e.g. {@code conv1.weight, fc.bias}. */
+    public List<String> parameterNames() {
+        return List.copyOf(block.getDirectParameters().keys());
+    }
+
+    /** A copy of one parameter's values (float32, the parameter's shape). */
+    public Tensor parameter(String name) {
+        return toTensor(parameterArray(name));
+    }
+
+    /**
+     * Overwrites one parameter's values in place (same shape), e.g. for the model-randomisation sanity check. The
+     * caller owns restoring the original values; buffers (BatchNorm running statistics) are not parameters.
+     */
+    public void setParameter(String name, Tensor values) {
+        NDArray p = parameterArray(name);
+        if (!Arrays.equals(p.getShape().getShape(), values.shape())) {
+            throw new IllegalArgumentException("parameter " + name + " has shape " + p.getShape() + ", got "
+                + Arrays.toString(values.shape()));
+        }
+        if (p.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+            throw new IllegalArgumentException("parameter " + name + " is " + p.getDataType() + ", only float32 can be set");
+        }
+        boolean grad = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            p.set(FloatBuffer.wrap(values.data()));
+        } finally {
+            JniUtils.setGradMode(grad);
+        }
+    }
+
+    private NDArray parameterArray(String name) {
+        ai.djl.nn.Parameter p = block.getDirectParameters().get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("model " + pkg.name() + " has no parameter '" + name + "'; it has "
+                + block.getDirectParameters().keys());
+        }
+        return p.getArray();
     }
 
     private NDList run(String method, NDArray... inputs) {
