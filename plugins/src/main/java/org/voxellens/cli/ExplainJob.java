@@ -25,6 +25,8 @@ import org.voxellens.volumetric.render.Png;
 import org.voxellens.volumetric.render.RenderOptions;
 import org.voxellens.xai.attribution.AttributionMethod;
 import org.voxellens.xai.attribution.Progress;
+import org.voxellens.xai.metrics.MetricCatalog;
+import org.voxellens.xai.metrics.MetricResult;
 import org.voxellens.xai.model.ModelPackage;
 import org.voxellens.xai.pipeline.Explainer;
 import org.voxellens.xai.runtime.DeviceSpec;
@@ -39,7 +41,8 @@ final class ExplainJob {
 
     /** Everything the user chose. */
     record Request(Path input, String series, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
-                   long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold) {}
+                   long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold,
+                   String metrics, MetricCatalog.Options metricOptions, Path groundTruth) {}
 
     private final PrintStream log;
     private final Progress progress;
@@ -64,6 +67,8 @@ final class ExplainJob {
         image.message().ifPresent(m -> m.lines().forEach(l -> log.println("Note   " + l)));
         Volume source = image.volume();
         Volume roi = r.roi() == null ? null : VolumeReader.read(r.roi(), null).volume();
+        Explainer.MetricsRequest metrics = r.metrics() == null ? null : new Explainer.MetricsRequest(r.metrics(),
+            r.metricOptions(), r.groundTruth() == null ? null : VolumeReader.read(r.groundTruth(), null).volume());
         log.printf(Locale.ROOT, "Input  %s: %s voxels, spacing %s mm%n", image.displayName(),
             dims(source.geometry()), fmt(source.geometry().spacing()));
 
@@ -75,7 +80,7 @@ final class ExplainJob {
                 r.model(), model.device());
             Explainer.Result res;
             try {
-                res = new Explainer(model).explain(source, r.target(), roi, methods, r.seed(), progress);
+                res = new Explainer(model).explain(source, r.target(), roi, methods, metrics, r.seed(), progress);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(r.input() + ": " + e.getMessage(), e);
             }
@@ -92,14 +97,17 @@ final class ExplainJob {
                 int[] peak = HeatMapRenderer.peakVoxel(m.onSource());
                 byte[] png = Png.encode(new HeatMapRenderer(ro).render(source, m.onSource(), peak));
                 Files.write(staging.file(id + ".png"), png);
+                Map<String, Object> shown = new LinkedHashMap<>(m.attribution().diagnostics());
+                for (MetricResult mr : m.metrics()) mr.values().forEach((k, v) -> shown.put(mr.metric() + ": " + k, v));
                 sections.add(new HtmlReport.Section(METHOD_TITLES.getOrDefault(id, id), describeMethod(id, res),
-                    png, m.method().parameters(), m.attribution().diagnostics(), m.seconds()));
+                    png, m.method().parameters(), shown, m.seconds()));
                 Map<String, Object> mj = new LinkedHashMap<>();
                 mj.put("id", id);
                 mj.put("parameters", m.method().parameters());
                 mj.put("diagnostics", m.attribution().diagnostics());
                 mj.put("signed", m.attribution().signed());
                 mj.put("seconds", round(m.seconds()));
+                if (!m.metrics().isEmpty()) mj.put("metrics", m.metrics().stream().map(MetricResult::toMap).toList());
                 mj.put("files", List.of(id + ".nii.gz", id + ".png"));
                 double[] world = source.geometry().voxelToWorld(peak[0], peak[1], peak[2]);
                 mj.put("peak", Map.of("voxel", peak, "world_lps_mm", round(world)));
@@ -107,6 +115,9 @@ final class ExplainJob {
                 mj.put("max", m.onSource().max());
                 methodJson.add(mj);
                 log.printf(Locale.ROOT, "  %-14s %6.2f s  peak at voxel %s%n", id, m.seconds(), Arrays.toString(peak));
+                for (MetricResult mr : m.metrics()) {
+                    log.printf(Locale.ROOT, "      %-18s %s  (%.1f s)%n", mr.metric(), brief(mr.values()), mr.cost().seconds());
+                }
             }
             if (res.prediction().labels() != null) {
                 NiftiWriter.write(res.prediction().labels(), staging.file("segmentation.nii.gz"),
@@ -243,6 +254,16 @@ final class ExplainJob {
             return b.toString().trim() + ")";
         }
         return "voxels per class on the model grid " + p.voxelCounts();
+    }
+
+    /** The scalar numbers of a metric result on one line (curves and lists stay in summary.json). */
+    private static String brief(Map<String, Object> values) {
+        StringBuilder b = new StringBuilder();
+        values.forEach((k, v) -> {
+            if (v instanceof Number n) b.append(k).append('=').append(String.format(Locale.ROOT, "%.4g", n.doubleValue())).append(' ');
+            else if (v instanceof Boolean || v instanceof String) b.append(k).append('=').append(v).append(' ');
+        });
+        return b.toString().trim();
     }
 
     static Map<String, Object> geometry(Geometry g) {

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.voxellens.xai.attribution.IntegratedGradients;
+import org.voxellens.xai.metrics.MetricCatalog;
 import org.voxellens.xai.runtime.DeviceSpec;
 import org.voxellens.xai.runtime.TorchModel;
 import org.voxellens.xai.target.SegmentationTarget;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
 /** The {@code voxellens} command line. */
 @Command(name = "voxellens", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Explains 3D medical-imaging models, in the patient's geometry. Research use only.",
-    subcommands = {Main.Explain.class, Main.Demo.class, SeriesCommand.class, ConvertCommand.class,
+    subcommands = {Main.Explain.class, Main.Demo.class, ScoreCommand.class, SeriesCommand.class, ConvertCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -95,6 +96,19 @@ public final class Main implements Runnable {
         double opacity;
         @Option(names = "--threshold", description = "Hide map values below this fraction of its maximum (default: ${DEFAULT-VALUE}).", defaultValue = "0.2")
         double threshold;
+        @Option(names = "--metrics", description = "Trust scores for every map: infidelity, infidelity_patches, sensitivity, randomisation, deletion, localisation (needs --mask), or all.")
+        String metrics;
+        @Option(names = "--mask", description = "Ground-truth mask (NIfTI or DICOM) for the localisation metric.")
+        Path mask;
+        @Option(names = "--metric-perturbations", description = "Infidelity perturbations (default: 32).")
+        Integer metricPerturbations;
+        @Option(names = "--metric-samples", description = "Sensitivity-max points (default: 10; each re-runs the method).")
+        Integer metricSamples;
+
+        MetricCatalog.Options metricOptions() {
+            if (mask != null && metrics == null) throw new IllegalArgumentException("--mask is for --metrics localisation");
+            return new MetricCatalog.Options(metricPerturbations, metricSamples, null, batchSize, null);
+        }
 
         MethodCatalog.Options methodOptions() {
             IntegratedGradients.Baseline b = switch (igBaseline.toLowerCase(Locale.ROOT)) {
@@ -180,7 +194,8 @@ public final class Main implements Runnable {
             }
             if (roi != null && r == null) r = SegmentationTarget.Region.ROI;
             return execute(common, new ExplainJob.Request(input, series, model, methods, new TargetSpec(target, r), roi, common.out,
-                DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold));
+                DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
+                common.metrics, common.metricOptions(), common.mask));
         }
     }
 
@@ -200,7 +215,8 @@ public final class Main implements Runnable {
             }
             System.out.println("Demo: " + home.relativize(input) + " with " + home.relativize(model) + ", every method, target 'lesion'");
             return execute(common, new ExplainJob.Request(input, null, model, "all", new TargetSpec("lesion", null), null, common.out,
-                DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold));
+                DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
+                common.metrics, common.metricOptions(), common.mask));
         }
 
         private static Path home() {

@@ -125,6 +125,36 @@ class ExplainCommandTest {
     }
 
     @Test
+    void metricsGoIntoSummaryAndReport() throws IOException {
+        Path out = tmp.resolve("metrics");
+        Run r = cli("explain", "--input", SAMPLE.toString(), "--model", CLASSIFIER.toString(), "--method", "saliency",
+            "--metrics", "infidelity,deletion,localisation", "--mask", MASK.toString(), "--metric-perturbations", "4",
+            "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+        var metrics = s.getAsJsonArray("methods").get(0).getAsJsonObject().getAsJsonArray("metrics");
+        assertEquals(List.of("infidelity", "deletion", "localisation"),
+            metrics.asList().stream().map(e -> e.getAsJsonObject().get("metric").getAsString()).toList());
+        assertTrue(Files.readString(out.resolve("report.html")).contains("localisation: "), "scores shown in the report");
+        assertTrue(r.out().contains("infidelity"), r.out());
+    }
+
+    @Test
+    void scoreAnExistingMapAgainstAMask() throws IOException {
+        assertEquals(0, demo.code(), demo.err());
+        Path json = tmp.resolve("score.json");
+        Run r = cli("score", "--map", demoOut.resolve("smoothgrad.nii.gz").toString(), "--mask", MASK.toString(), "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject s = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        double mass = s.getAsJsonObject("values").get("relevance_mass_accuracy").getAsDouble();
+        assertTrue(mass > 0 && mass <= 1, "relevance mass accuracy in (0, 1]: " + mass);
+        // a map equal to the mask localises perfectly
+        Run self = cli("score", "--map", MASK.toString(), "--mask", MASK.toString());
+        assertEquals(0, self.code(), self.err());
+        assertTrue(self.out().lines().anyMatch(l -> l.contains("relevance_mass_accuracy") && l.contains("1.0000")), self.out());
+    }
+
+    @Test
     void badInputsFailWithOneLineNamingTheInputAndLeaveNothing() throws IOException {
         Path out = tmp.resolve("bad");
         // truncated NIfTI

@@ -13,6 +13,9 @@ import org.voxellens.xai.attribution.Attribution;
 import org.voxellens.xai.attribution.AttributionMethod;
 import org.voxellens.xai.attribution.ExplainContext;
 import org.voxellens.xai.attribution.Progress;
+import org.voxellens.xai.metrics.Metric;
+import org.voxellens.xai.metrics.MetricCatalog;
+import org.voxellens.xai.metrics.MetricResult;
 import org.voxellens.xai.model.ModelPackage;
 import org.voxellens.xai.model.ModelTask;
 import org.voxellens.xai.model.Preprocessing;
@@ -34,11 +37,18 @@ public final class Explainer {
         this.model = model;
     }
 
-    /**
-     * @param roi a 0/1 mask in any geometry of the same patient (resampled by nearest neighbour), or null
-     */
+    /** Explains without scoring the maps. */
     public Result explain(Volume source, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods, long seed,
                           Progress progress) {
+        return explain(source, targetSpec, roi, methods, null, seed, progress);
+    }
+
+    /**
+     * @param roi a 0/1 mask in any geometry of the same patient (resampled by nearest neighbour), or null
+     * @param metrics which trust scores to compute for every map, or null for none
+     */
+    public Result explain(Volume source, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods,
+                          MetricsRequest metrics, long seed, Progress progress) {
         ModelPackage pkg = model.modelPackage();
         int bad = source.firstNonFinite();
         if (bad >= 0) {
@@ -54,27 +64,27 @@ public final class Explainer {
         Volume resampled = Resampler.resample(source, grid, Interpolation.LINEAR, 0f);
         Volume prepared = Preprocessing.apply(pkg.preprocessing(), resampled);
         Tensor input = new Tensor(prepared.data(), pkg.inputShape(1));
+        List<Metric> metricList = metrics == null ? List.of() : metrics.create(grid);
 
         long t0 = System.nanoTime();
         Tensor output = model.forward(input);
         double forwardSeconds = (System.nanoTime() - t0) / 1e9;
         checkOutput(pkg, output);
-        float[] roiOnGrid = null;
-        if (roi != null) {
-            float[] r = Resampler.resample(roi, grid, Interpolation.NEAREST, 0f).data();
-            roiOnGrid = new float[r.length];
-            for (int i = 0; i < r.length; i++) roiOnGrid[i] = r[i] != 0 ? 1f : 0f;
-        }
+        float[] roiOnGrid = roi == null ? null : maskOnGrid(roi, grid);
         Target target = targetSpec.resolve(pkg, output, roiOnGrid);
         Prediction prediction = Prediction.of(pkg, output, grid, source.geometry());
 
         List<MethodResult> results = new ArrayList<>();
         for (AttributionMethod m : methods) {
             long s = System.nanoTime();
-            Attribution a = m.explain(new ExplainContext(model, input, target, seed, progress));
+            ExplainContext ctx = new ExplainContext(model, input, target, seed, progress);
+            Attribution a = m.explain(ctx);
+            double seconds = (System.nanoTime() - s) / 1e9;
             Volume onGrid = new Volume(grid, a.map().data());
             Volume onSource = Resampler.resample(onGrid, source.geometry(), Interpolation.LINEAR, 0f);
-            results.add(new MethodResult(m, a, onGrid, onSource, (System.nanoTime() - s) / 1e9));
+            List<MetricResult> scores = new ArrayList<>();
+            for (Metric metric : metricList) scores.add(metric.evaluate(ctx, m, a));
+            results.add(new MethodResult(m, a, onGrid, onSource, seconds, scores));
         }
         return new Result(grid, input, output, target, prediction, results, forwardSeconds);
     }
@@ -94,9 +104,35 @@ public final class Explainer {
         }
     }
 
-    /** One method's map on the model grid and on the source grid, and how long it took. */
+    /** A 0/1 mask from any grid of the same patient onto {@code grid} (nearest neighbour; outside = 0). */
+    static float[] maskOnGrid(Volume mask, Geometry grid) {
+        float[] r = Resampler.resample(mask, grid, Interpolation.NEAREST, 0f).data();
+        float[] out = new float[r.length];
+        for (int i = 0; i < r.length; i++) out[i] = r[i] != 0 ? 1f : 0f;
+        return out;
+    }
+
+    /**
+     * Which trust scores to compute for each map, with their options; a ground-truth mask (any grid of the same
+     * patient) enables localisation.
+     */
+    public record MetricsRequest(String names, MetricCatalog.Options options, Volume groundTruth) {
+
+        List<Metric> create(Geometry grid) {
+            MetricCatalog.Options o = options == null ? MetricCatalog.Options.DEFAULTS : options;
+            float[] gt = groundTruth == null ? null : maskOnGrid(groundTruth, grid);
+            if (gt != null) {
+                boolean any = false;
+                for (float f : gt) any |= f != 0;
+                if (!any) throw new IllegalArgumentException("the ground-truth mask is empty inside the model's field of view");
+            }
+            return MetricCatalog.parse(names, new MetricCatalog.Options(o.perturbations(), o.samples(), o.steps(), o.batchSize(), gt));
+        }
+    }
+
+    /** One method's map on the model grid and on the source grid, how long it took, and its trust scores. */
     public record MethodResult(AttributionMethod method, Attribution attribution, Volume onModelGrid, Volume onSource,
-                               double seconds) {}
+                               double seconds, List<MetricResult> metrics) {}
 
     public record Result(Geometry modelGrid, Tensor modelInput, Tensor modelOutput, Target target, Prediction prediction,
                          List<MethodResult> methods, double forwardSeconds) {}
