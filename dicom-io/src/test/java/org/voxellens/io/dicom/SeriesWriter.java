@@ -9,26 +9,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
-import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
-import com.pixelmed.dicom.CodeStringAttribute;
-import com.pixelmed.dicom.DateAttribute;
-import com.pixelmed.dicom.DecimalStringAttribute;
-import com.pixelmed.dicom.FileMetaInformation;
-import com.pixelmed.dicom.IntegerStringAttribute;
-import com.pixelmed.dicom.LongStringAttribute;
 import com.pixelmed.dicom.OtherWordAttribute;
-import com.pixelmed.dicom.PersonNameAttribute;
 import com.pixelmed.dicom.SOPClass;
-import com.pixelmed.dicom.ShortStringAttribute;
 import com.pixelmed.dicom.TagFromName;
-import com.pixelmed.dicom.TimeAttribute;
-import com.pixelmed.dicom.TransferSyntax;
 import com.pixelmed.dicom.UIDGenerator;
-import com.pixelmed.dicom.UniqueIdentifierAttribute;
-import com.pixelmed.dicom.UnsignedShortAttribute;
 
+import org.voxellens.io.dicom.out.DicomModules;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
 
@@ -76,8 +64,6 @@ final class SeriesWriter {
         Files.createDirectories(dir);
         Geometry g = v.geometry();
         int nx = g.nx(), ny = g.ny(), nz = g.nz();
-        double[] d = g.direction();
-        double[] sp = g.spacing();
         List<Integer> names = new ArrayList<>();
         for (int k = 0; k < nz; k++) names.add(k);
         List<Integer> numbers = new ArrayList<>(names);
@@ -91,57 +77,53 @@ final class SeriesWriter {
                 AttributeList l = new AttributeList();
                 String sop = uids.getAnotherNewUID();
                 sopInstanceUids.add(sop);
-                put(l, new UniqueIdentifierAttribute(TagFromName.SOPClassUID), SOPClass.CTImageStorage);
-                put(l, new UniqueIdentifierAttribute(TagFromName.SOPInstanceUID), sop);
-                put(l, new CodeStringAttribute(TagFromName.SpecificCharacterSet), "ISO_IR 100");
+                DicomModules.put(l, TagFromName.SOPClassUID, SOPClass.CTImageStorage);
+                DicomModules.put(l, TagFromName.SOPInstanceUID, sop);
+                DicomModules.put(l, TagFromName.SpecificCharacterSet, "ISO_IR 100");
                 // Patient (identifiers that must never show up in messages)
-                put(l, new PersonNameAttribute(TagFromName.PatientName), PATIENT_NAME);
-                put(l, new LongStringAttribute(TagFromName.PatientID), PATIENT_ID);
-                put(l, new DateAttribute(TagFromName.PatientBirthDate), BIRTH_DATE);
-                put(l, new CodeStringAttribute(TagFromName.PatientSex), "F");
+                DicomModules.put(l, TagFromName.PatientName, PATIENT_NAME);
+                DicomModules.put(l, TagFromName.PatientID, PATIENT_ID);
+                DicomModules.put(l, TagFromName.PatientBirthDate, BIRTH_DATE);
+                DicomModules.put(l, TagFromName.PatientSex, "F");
                 // Study
-                put(l, new UniqueIdentifierAttribute(TagFromName.StudyInstanceUID), studyUid);
-                put(l, new DateAttribute(TagFromName.StudyDate), "20240101");
-                put(l, new TimeAttribute(TagFromName.StudyTime), "120000");
-                put(l, new PersonNameAttribute(TagFromName.ReferringPhysicianName), "");
-                put(l, new ShortStringAttribute(TagFromName.StudyID), "1");
-                put(l, new ShortStringAttribute(TagFromName.AccessionNumber), "");
+                DicomModules.put(l, TagFromName.StudyInstanceUID, studyUid);
+                DicomModules.put(l, TagFromName.StudyDate, "20240101");
+                DicomModules.put(l, TagFromName.StudyTime, "120000");
+                DicomModules.put(l, TagFromName.ReferringPhysicianName, "");
+                DicomModules.put(l, TagFromName.StudyID, "1");
+                DicomModules.put(l, TagFromName.AccessionNumber, "");
                 // Series
-                put(l, new CodeStringAttribute(TagFromName.Modality), "CT");
-                put(l, new UniqueIdentifierAttribute(TagFromName.SeriesInstanceUID), seriesUid);
-                put(l, new IntegerStringAttribute(TagFromName.SeriesNumber), Integer.toString(seriesNumber));
-                put(l, new LongStringAttribute(TagFromName.SeriesDescription), description);
-                put(l, new CodeStringAttribute(TagFromName.PatientPosition), "HFS");
-                put(l, new CodeStringAttribute(TagFromName.Laterality), "");
+                DicomModules.put(l, TagFromName.Modality, "CT");
+                DicomModules.put(l, TagFromName.SeriesInstanceUID, seriesUid);
+                DicomModules.put(l, TagFromName.SeriesNumber, Integer.toString(seriesNumber));
+                DicomModules.put(l, TagFromName.SeriesDescription, description);
+                DicomModules.put(l, TagFromName.PatientPosition, "HFS");
+                DicomModules.put(l, TagFromName.Laterality, "");
                 // Frame of reference, equipment
-                put(l, new UniqueIdentifierAttribute(TagFromName.FrameOfReferenceUID), frameOfReferenceUid);
-                put(l, new LongStringAttribute(TagFromName.PositionReferenceIndicator), "");
-                put(l, new LongStringAttribute(TagFromName.Manufacturer), "VoxelLens tests");
+                DicomModules.put(l, TagFromName.FrameOfReferenceUID, frameOfReferenceUid);
+                DicomModules.put(l, TagFromName.PositionReferenceIndicator, "");
+                DicomModules.put(l, TagFromName.Manufacturer, "VoxelLens tests");
                 // Image
-                put(l, new IntegerStringAttribute(TagFromName.InstanceNumber), Integer.toString(numbers.get(k) + 1));
-                put(l, new CodeStringAttribute(TagFromName.ImageType), "ORIGINAL\\PRIMARY\\AXIAL");
-                put(l, new IntegerStringAttribute(TagFromName.AcquisitionNumber), "1");
-                put(l, new DecimalStringAttribute(tag(0x0018, 0x0060)), "120");
-                double[] pos = positions != null ? positions[k] : g.voxelToWorld(0, 0, k);
-                double[] ori = orientations != null ? orientations[k]
-                    : new double[] {d[0], d[3], d[6], d[1], d[4], d[7]};
-                put(l, new DecimalStringAttribute(TagFromName.ImagePositionPatient), ds(pos));
-                put(l, new DecimalStringAttribute(TagFromName.ImageOrientationPatient), ds(ori));
-                put(l, new DecimalStringAttribute(TagFromName.PixelSpacing), ds(new double[] {sp[1], sp[0]}));
-                put(l, new DecimalStringAttribute(TagFromName.SliceThickness), ds(new double[] {sp[2]}));
-                put(l, new DecimalStringAttribute(TagFromName.RescaleIntercept), ds(new double[] {intercept}));
-                put(l, new DecimalStringAttribute(TagFromName.RescaleSlope), ds(new double[] {slope}));
-                put(l, new LongStringAttribute(TagFromName.RescaleType), "HU");
+                DicomModules.put(l, TagFromName.InstanceNumber, Integer.toString(numbers.get(k) + 1));
+                DicomModules.put(l, TagFromName.ImageType, "ORIGINAL\\PRIMARY\\AXIAL");
+                DicomModules.put(l, TagFromName.AcquisitionNumber, "1");
+                DicomModules.put(l, tag(0x0018, 0x0060), "120"); // KVP
+                DicomModules.imagePlane(l, g, k);
+                if (positions != null) DicomModules.put(l, TagFromName.ImagePositionPatient, ds(positions[k]));
+                if (orientations != null) DicomModules.put(l, TagFromName.ImageOrientationPatient, ds(orientations[k]));
+                DicomModules.put(l, TagFromName.RescaleIntercept, ds(intercept));
+                DicomModules.put(l, TagFromName.RescaleSlope, ds(slope));
+                DicomModules.put(l, TagFromName.RescaleType, "HU");
                 // Pixels
-                put(l, new UnsignedShortAttribute(TagFromName.SamplesPerPixel), "1");
-                put(l, new CodeStringAttribute(TagFromName.PhotometricInterpretation),
+                DicomModules.put(l, TagFromName.SamplesPerPixel, "1");
+                DicomModules.put(l, TagFromName.PhotometricInterpretation,
                     monochrome1 ? "MONOCHROME1" : "MONOCHROME2");
-                put(l, new UnsignedShortAttribute(TagFromName.Rows), Integer.toString(ny));
-                put(l, new UnsignedShortAttribute(TagFromName.Columns), Integer.toString(nx));
-                put(l, new UnsignedShortAttribute(TagFromName.BitsAllocated), "16");
-                put(l, new UnsignedShortAttribute(TagFromName.BitsStored), "16");
-                put(l, new UnsignedShortAttribute(TagFromName.HighBit), "15");
-                put(l, new UnsignedShortAttribute(TagFromName.PixelRepresentation), "1");
+                DicomModules.put(l, TagFromName.Rows, Integer.toString(ny));
+                DicomModules.put(l, TagFromName.Columns, Integer.toString(nx));
+                DicomModules.put(l, TagFromName.BitsAllocated, "16");
+                DicomModules.put(l, TagFromName.BitsStored, "16");
+                DicomModules.put(l, TagFromName.HighBit, "15");
+                DicomModules.put(l, TagFromName.PixelRepresentation, "1");
                 short[] px = new short[nx * ny];
                 for (int j = 0; j < ny; j++) {
                     for (int i = 0; i < nx; i++) {
@@ -154,9 +136,8 @@ final class SeriesWriter {
                 OtherWordAttribute pa = new OtherWordAttribute(TagFromName.PixelData);
                 pa.setValues(px);
                 l.put(pa);
-                FileMetaInformation.addFileMetaInformation(l, TransferSyntax.ExplicitVRLittleEndian, "VOXELLENS");
                 Path f = dir.resolve(String.format(Locale.ROOT, "IM%04d.dcm", names.get(k)));
-                l.write(f.toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
+                DicomModules.writeAtomically(l, f);
                 files.add(f);
             }
         } catch (com.pixelmed.dicom.DicomException e) {
@@ -172,29 +153,12 @@ final class SeriesWriter {
         return out;
     }
 
-    private static void put(AttributeList l, Attribute a, String value) throws com.pixelmed.dicom.DicomException {
-        if (!value.isEmpty()) a.addValue(value);
-        l.put(a);
-    }
-
     static String ds(double[] v) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            if (i > 0) b.append('\\');
-            b.append(ds(v[i]));
-        }
-        return b.toString();
+        return DicomModules.ds(v);
     }
 
-    /** A decimal string of at most 16 characters keeping as many digits as fit. */
     static String ds(double x) {
-        if (x == 0) return "0";
-        for (int digits = 15; digits > 1; digits--) {
-            String s = new java.math.BigDecimal(x).round(new java.math.MathContext(digits)).stripTrailingZeros()
-                .toPlainString();
-            if (s.length() <= 16) return s;
-        }
-        return String.format(Locale.ROOT, "%.6g", x);
+        return DicomModules.ds(x);
     }
 
     static AttributeTag tag(int group, int element) {
