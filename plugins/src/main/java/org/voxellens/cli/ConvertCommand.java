@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.voxellens.io.LoadedVolume;
 import org.voxellens.io.VolumeReader;
+import org.voxellens.io.dicom.out.DicomResultWriter;
 import org.voxellens.io.nifti.NiftiWriteOptions;
 import org.voxellens.io.nifti.NiftiWriter;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
  * (LPS in DICOM, RAS in NIfTI, no flips). Writing NIfTI back to a DICOM series comes with the DICOM writers.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-    description = "Convert a DICOM series (folder or file) or NIfTI volume to NIfTI (.nii or .nii.gz), keeping its world geometry.")
+    description = "Convert a DICOM series (folder or file) to NIfTI (.nii, .nii.gz), or a volume to DICOM (.dcm: a Parametric Map in a new research study), keeping its world geometry.")
 final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = "--input", required = true, description = "DICOM folder or file, or NIfTI.")
@@ -28,12 +29,18 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String name = out.getFileName().toString();
-        if (!name.endsWith(".nii") && !name.endsWith(".nii.gz")) {
-            throw new IllegalArgumentException(out + ": output must be .nii or .nii.gz (DICOM output comes with the DICOM writers)");
+        boolean dicom = name.endsWith(".dcm");
+        if (!name.endsWith(".nii") && !name.endsWith(".nii.gz") && !dicom) {
+            throw new IllegalArgumentException(out + ": output must be .nii, .nii.gz or .dcm");
         }
         LoadedVolume v = VolumeReader.read(input, series);
         v.message().ifPresent(m -> m.lines().forEach(l -> System.out.println("Note   " + l)));
-        NiftiWriter.write(v.volume(), out, NiftiWriteOptions.defaults().withDescription("VoxelLens from " + v.format()));
+        if (dicom) {
+            // A Parametric Map keeps float values and the exact geometry in one valid object, in a new research study.
+            DicomResultWriter.builder().softwareVersion(Versions.voxellens()).build().writeVolume(v.volume(), v.displayName(), out);
+        } else {
+            NiftiWriter.write(v.volume(), out, NiftiWriteOptions.defaults().withDescription("VoxelLens from " + v.format()));
+        }
         var g = v.volume().geometry();
         System.out.printf("Wrote %s: %dx%dx%d voxels from %s%n", out, g.nx(), g.ny(), g.nz(), v.displayName());
         return 0;

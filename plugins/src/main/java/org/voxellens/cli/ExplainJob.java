@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.voxellens.io.LoadedVolume;
 import org.voxellens.io.VolumeReader;
+import org.voxellens.io.dicom.out.DicomResultWriter;
+import org.voxellens.io.dicom.out.SourceStudy;
 import org.voxellens.io.nifti.NiftiWriteOptions;
 import org.voxellens.io.nifti.NiftiWriter;
 import org.voxellens.report.HtmlReport;
@@ -42,7 +44,7 @@ final class ExplainJob {
     /** Everything the user chose. */
     record Request(Path input, String series, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
                    long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold,
-                   String metrics, MetricCatalog.Options metricOptions, Path groundTruth) {}
+                   String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut) {}
 
     private final PrintStream log;
     private final Progress progress;
@@ -74,7 +76,8 @@ final class ExplainJob {
 
         long t0 = System.nanoTime();
         try (TorchModel model = TorchModel.load(pkg, r.device());
-             OutputStaging staging = new OutputStaging(r.out())) {
+             OutputStaging staging = new OutputStaging(r.out());
+             OutputStaging dicomStaging = r.dicomOut() == null ? null : new OutputStaging(r.dicomOut())) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             log.printf(Locale.ROOT, "Model  %s (%s, %s) on %s%n", pkg.name(), pkg.task().name().toLowerCase(Locale.ROOT),
                 r.model(), model.device());
@@ -124,8 +127,12 @@ final class ExplainJob {
                     NiftiWriteOptions.defaults().withDescription("VoxelLens predicted labels"));
             }
 
+            List<Map<String, Object>> dicomJson = dicomStaging == null ? List.of()
+                : writeDicom(r, pkg, sha, image, res, render, dicomStaging);
+
             double total = (System.nanoTime() - start) / 1e9;
             Map<String, Object> summary = summary(r, pkg, sha, model, image, res, methodJson, loadSeconds, total);
+            if (!dicomJson.isEmpty()) summary.put("dicom_outputs", dicomJson);
             Files.writeString(staging.file("summary.json"),
                 new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().disableHtmlEscaping().create().toJson(summary),
                 StandardCharsets.UTF_8);
@@ -133,10 +140,56 @@ final class ExplainJob {
                 caseFacts(image, pkg, sha, res, source, r.seed()), predictionFacts(res), sections,
                 "VoxelLens " + Versions.voxellens() + " · " + Instant.now() + " · seed " + r.seed()
                     + " · full parameters in summary.json"), StandardCharsets.UTF_8);
-            List<Path> written = staging.commit();
-            log.printf(Locale.ROOT, "Wrote %d files to %s in %.1f s%n", written.size(), staging.outputFolder(), total);
+            List<Path> written = new ArrayList<>(staging.commit());
+            if (dicomStaging != null) written.addAll(dicomStaging.commit());
+            log.printf(Locale.ROOT, "Wrote %d results to %s%s in %.1f s%n", written.size(), staging.outputFolder(),
+                dicomStaging == null ? "" : " and " + dicomStaging.outputFolder(), total);
             return written;
         }
+    }
+
+    /**
+     * Each map as a Parametric Map (float values, fuses with the source in advanced viewers) and as Secondary Capture
+     * overlays (any PACS viewer), plus a SEG for segmentation models, in the source study, or in a new research study
+     * when the input was NIfTI. UIDs derive from the model, the input and the seed, so re-running the same job
+     * produces the same objects instead of duplicates in a PACS.
+     */
+    private List<Map<String, Object>> writeDicom(Request r, ModelPackage pkg, String sha, LoadedVolume image,
+                                                 Explainer.Result res, RenderOptions render, OutputStaging out)
+        throws IOException {
+        Volume source = image.volume();
+        String seed = sha + "|" + image.dicom().map(d -> d.series().seriesInstanceUid()).orElse(r.input().toAbsolutePath().toString())
+            + "|" + r.seed() + "|" + res.target().describe();
+        SourceStudy study = image.dicom().map(SourceStudy::of).orElseGet(() -> SourceStudy.synthetic(source.geometry(), seed));
+        DicomResultWriter writer = DicomResultWriter.builder().model(pkg.name(), sha.substring(0, 12))
+            .target(res.target().describe()).softwareVersion(Versions.voxellens()).deterministicUids(seed).build();
+        List<Map<String, Object>> written = new ArrayList<>();
+        for (Explainer.MethodResult m : res.methods()) {
+            String id = m.method().id();
+            written.add(dicomEntry(id, "parametric_map", writer.writeParametricMap(study, m.onSource(), id, out.file(id + "-pm.dcm"))));
+            written.add(dicomEntry(id, "secondary_capture", writer.writeSecondaryCapture(study, source, m.onSource(),
+                render.toBuilder().title(id).build(), id, out.file(id + "-sc"))));
+        }
+        if (res.prediction().labels() != null) {
+            List<DicomResultWriter.Segment> segments = new ArrayList<>();
+            for (int c = 1; c < pkg.classNames().size(); c++) segments.add(DicomResultWriter.Segment.lesion(pkg.className(c)));
+            if (!segments.isEmpty()) {
+                written.add(dicomEntry("segmentation", "seg",
+                    writer.writeSegmentation(study, res.prediction().labels(), segments, out.file("segmentation-seg.dcm"))));
+            }
+        }
+        log.printf(Locale.ROOT, "DICOM  %d series in study %s%n", written.size(), study.studyInstanceUid());
+        return written;
+    }
+
+    private static Map<String, Object> dicomEntry(String method, String kind, DicomResultWriter.Written w) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("method", method);
+        e.put("kind", kind);
+        e.put("series_instance_uid", w.seriesInstanceUid());
+        e.put("instances", w.sopInstanceUids().size());
+        e.put("files", w.files().stream().map(f -> f.getFileName().toString()).toList());
+        return e;
     }
 
     static final Map<String, String> METHOD_TITLES = Map.of(

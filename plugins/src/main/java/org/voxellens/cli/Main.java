@@ -34,6 +34,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (tests call this instead of main). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        Quiet.libraries();
         TorchModel.Engines.configureOffline();
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(new java.io.PrintWriter(out, true));
@@ -48,6 +49,22 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Library chatter only when something is wrong. Debian's PixelMed jar puts its own slf4j 1.7 and the
+     * java.util.logging binding on the classpath through its manifest, and that binding can win over
+     * slf4j-simple, so both backends are told. DJL warns about CUDA on every start of a CPU-only machine;
+     * --device reports GPU problems itself.
+     */
+    static final class Quiet {
+        private static final java.util.logging.Logger DJL = java.util.logging.Logger.getLogger("ai.djl");
+        private static final java.util.logging.Logger CUDA = java.util.logging.Logger.getLogger("ai.djl.util.cuda");
+
+        static void libraries() {
+            DJL.setLevel(java.util.logging.Level.WARNING);
+            CUDA.setLevel(java.util.logging.Level.OFF);
+        }
     }
 
     static String message(Throwable e) {
@@ -96,6 +113,8 @@ public final class Main implements Runnable {
         double opacity;
         @Option(names = "--threshold", description = "Hide map values below this fraction of its maximum (default: ${DEFAULT-VALUE}).", defaultValue = "0.2")
         double threshold;
+        @Option(names = "--dicom-out", description = "Also write DICOM: per method a Parametric Map and Secondary Capture overlays (and a SEG for segmentation models), in the source study (or a new research study for NIfTI input).")
+        Path dicomOut;
         @Option(names = "--metrics", description = "Trust scores for every map: infidelity, infidelity_patches, sensitivity, randomisation, deletion, localisation (needs --mask), or all.")
         String metrics;
         @Option(names = "--mask", description = "Ground-truth mask (NIfTI or DICOM) for the localisation metric.")
@@ -195,7 +214,7 @@ public final class Main implements Runnable {
             if (roi != null && r == null) r = SegmentationTarget.Region.ROI;
             return execute(common, new ExplainJob.Request(input, series, model, methods, new TargetSpec(target, r), roi, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
-                common.metrics, common.metricOptions(), common.mask));
+                common.metrics, common.metricOptions(), common.mask, common.dicomOut));
         }
     }
 
@@ -216,7 +235,7 @@ public final class Main implements Runnable {
             System.out.println("Demo: " + home.relativize(input) + " with " + home.relativize(model) + ", every method, target 'lesion'");
             return execute(common, new ExplainJob.Request(input, null, model, "all", new TargetSpec("lesion", null), null, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
-                common.metrics, common.metricOptions(), common.mask));
+                common.metrics, common.metricOptions(), common.mask, common.dicomOut));
         }
 
         private static Path home() {

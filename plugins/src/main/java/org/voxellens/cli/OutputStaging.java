@@ -41,6 +41,7 @@ final class OutputStaging implements AutoCloseable {
         }
         for (Path f : files) {
             Path dest = out.resolve(f.getFileName());
+            if (Files.isDirectory(dest) && !Files.isSymbolicLink(dest)) deleteTree(dest); // an older run's series folder
             try {
                 Files.move(f, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -60,8 +61,11 @@ final class OutputStaging implements AutoCloseable {
     }
 
     private void deleteStaging() throws IOException {
-        if (!Files.exists(staging)) return;
-        try (Stream<Path> s = Files.walk(staging)) {
+        if (Files.exists(staging)) deleteTree(staging);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }

@@ -124,6 +124,58 @@ class ExplainCommandTest {
         assertEquals("segmentation_roi", s.getAsJsonObject("target").get("type").getAsString());
     }
 
+    /** DICOM in, DICOM out: results join the source study, line up with it, and pass dciodvfy. */
+    @Test
+    void dicomInputAndDicomResultsInTheSourceStudy() throws Exception {
+        Path dicomIn = tmp.resolve("sample.dcm");
+        Run c = cli("convert", "--input", SAMPLE.toString(), "--out", dicomIn.toString());
+        assertEquals(0, c.code(), c.err());
+        Path out = tmp.resolve("dcm-results"), dicomOut = tmp.resolve("dcm-out");
+        Run r = cli("explain", "--input", dicomIn.toString(), "--model", CLASSIFIER.toString(), "--method", "saliency,gradcam",
+            "--out", out.toString(), "--dicom-out", dicomOut.toString());
+        assertEquals(0, r.code(), r.err());
+        Volume input = NiftiReader.read(SAMPLE).volume();
+        Volume map = NiftiReader.read(out.resolve("saliency.nii.gz")).volume();
+        assertTrue(input.geometry().sameGrid(map.geometry(), 1e-3), "the DICOM input kept the sample's world grid");
+
+        String study = attr(dicomIn, com.pixelmed.dicom.TagFromName.StudyInstanceUID);
+        Path pm = dicomOut.resolve("saliency-pm.dcm");
+        assertEquals(study, attr(pm, com.pixelmed.dicom.TagFromName.StudyInstanceUID), "results join the source study");
+        assertNotEquals(attr(dicomIn, com.pixelmed.dicom.TagFromName.SeriesInstanceUID), attr(pm, com.pixelmed.dicom.TagFromName.SeriesInstanceUID));
+        try (Stream<Path> sc = Files.list(dicomOut.resolve("gradcam-sc"))) {
+            assertEquals(input.geometry().nz(), sc.count(), "one Secondary Capture image per slice");
+        }
+        JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+        assertEquals(study, s.getAsJsonObject("input").get("study_instance_uid").getAsString());
+        assertEquals(4, s.getAsJsonArray("dicom_outputs").size());
+
+        // Re-running the same job gives the same UIDs: a PACS receives the same objects, not duplicates.
+        Path dicomOut2 = tmp.resolve("dcm-out-2");
+        assertEquals(0, cli("explain", "--input", dicomIn.toString(), "--model", CLASSIFIER.toString(), "--method", "saliency,gradcam",
+            "--out", tmp.resolve("dcm-results-2").toString(), "--dicom-out", dicomOut2.toString()).code());
+        assertEquals(attr(pm, com.pixelmed.dicom.TagFromName.SOPInstanceUID),
+            attr(dicomOut2.resolve("saliency-pm.dcm"), com.pixelmed.dicom.TagFromName.SOPInstanceUID));
+
+        Path dciodvfy = Path.of("/usr/bin/dciodvfy");
+        if (Files.isExecutable(dciodvfy)) {
+            Path sc;
+            try (Stream<Path> files = Files.list(dicomOut.resolve("gradcam-sc"))) {
+                sc = files.sorted().findFirst().orElseThrow();
+            }
+            for (Path f : List.of(pm, sc)) {
+                Process p = new ProcessBuilder(dciodvfy.toString(), f.toString()).redirectErrorStream(true).start();
+                String report = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(0, p.waitFor(), f.getFileName() + " fails dciodvfy:\n" + report);
+            }
+        }
+    }
+
+    private static String attr(Path file, com.pixelmed.dicom.AttributeTag tag) throws Exception {
+        com.pixelmed.dicom.AttributeList l = new com.pixelmed.dicom.AttributeList();
+        l.read(file.toFile());
+        return com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(l, tag);
+    }
+
     @Test
     void metricsGoIntoSummaryAndReport() throws IOException {
         Path out = tmp.resolve("metrics");
