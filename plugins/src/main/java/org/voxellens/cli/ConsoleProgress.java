@@ -1,6 +1,6 @@
 package org.voxellens.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.voxellens.xai.attribution.Progress;
 
@@ -10,13 +10,13 @@ import org.voxellens.xai.attribution.Progress;
  */
 final class ConsoleProgress implements Progress {
 
-    private final PrintStream err;
+    private final PrintWriter err;
     private final boolean terminal;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private String lastStage;
     private boolean lineOpen;
 
-    ConsoleProgress(PrintStream err, boolean terminal) {
+    ConsoleProgress(PrintWriter err, boolean terminal) {
         this.err = err;
         this.terminal = terminal;
     }

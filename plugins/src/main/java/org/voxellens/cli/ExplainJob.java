@@ -2,7 +2,7 @@ package org.voxellens.cli;
 
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,10 +46,10 @@ final class ExplainJob {
                    long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold,
                    String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut) {}
 
-    private final PrintStream log;
+    private final PrintWriter log;
     private final Progress progress;
 
-    ExplainJob(PrintStream log, Progress progress) {
+    ExplainJob(PrintWriter log, Progress progress) {
         this.log = log;
         this.progress = progress;
     }

@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
@@ -77,7 +80,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     static final class Version implements CommandLine.IVersionProvider {
@@ -154,8 +157,7 @@ public final class Main implements Runnable {
 
         int execute(Common common, ExplainJob.Request request) throws IOException {
             common.applyThreads();
-            PrintStream err = System.err;
-            ConsoleProgress progress = new ConsoleProgress(err, System.console() != null);
+            ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), System.console() != null);
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 progress.cancel();
@@ -167,7 +169,7 @@ public final class Main implements Runnable {
             });
             Runtime.getRuntime().addShutdownHook(hook);
             try {
-                new ExplainJob(System.out, progress).run(request);
+                new ExplainJob(spec.commandLine().getOut(), progress).run(request);
                 return 0;
             } finally {
                 progress.endLine();
@@ -232,7 +234,7 @@ public final class Main implements Runnable {
             if (!Files.exists(input) || !Files.exists(model)) {
                 throw new IOException("bundled sample or model not found under " + home + " (set -Dvoxellens.home)");
             }
-            System.out.println("Demo: " + home.relativize(input) + " with " + home.relativize(model) + ", every method, target 'lesion'");
+            spec.commandLine().getOut().println("Demo: " + home.relativize(input) + " with " + home.relativize(model) + ", every method, target 'lesion'");
             return execute(common, new ExplainJob.Request(input, null, model, "all", new TargetSpec("lesion", null), null, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
                 common.metrics, common.metricOptions(), common.mask, common.dicomOut));

@@ -25,6 +25,9 @@ import picocli.CommandLine.Option;
     description = "Score an existing attribution map against a ground-truth mask: relevance mass and rank accuracy, pointing game, AUROC, top-k IoU.")
 final class ScoreCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--map", required = true, description = "Attribution map (NIfTI or DICOM).")
     Path map;
     @Option(names = "--mask", required = true, description = "Ground-truth mask (non-zero = inside).")
@@ -40,6 +43,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        java.io.PrintWriter con = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         LoadedVolume m = VolumeReader.read(map, null);
         Volume gt = Resampler.resample(VolumeReader.read(mask, null).volume(), m.volume().geometry(), Interpolation.NEAREST, 0f);
         float[] g = gt.data();
@@ -57,8 +61,8 @@ final class ScoreCommand implements Callable<Integer> {
         var geo = m.volume().geometry();
         Localisation.Result r = Localisation.builder().relevance(rel).topFraction(top).pointingTolerance(tolerance).build()
             .score(m.volume().data(), g, new int[] {geo.nz(), geo.ny(), geo.nx()});
-        System.out.println("Localisation of " + m.displayName() + " against " + mask.getFileName() + ":");
-        r.values().forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-28s %s%n", k,
+        con.println("Localisation of " + m.displayName() + " against " + mask.getFileName() + ":");
+        r.values().forEach((k, v) -> con.printf(Locale.ROOT, "  %-28s %s%n", k,
             v instanceof Double d ? String.format(Locale.ROOT, "%.4f", d) : v));
         if (json != null) {
             Map<String, Object> out = new LinkedHashMap<>(r.toMap());

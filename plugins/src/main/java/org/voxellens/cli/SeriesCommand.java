@@ -13,26 +13,30 @@ import picocli.CommandLine.Parameters;
     description = "List the studies and series in a DICOM folder (UIDs, modality, description, images, dimensions; no patient data).")
 final class SeriesCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Parameters(index = "0", description = "Folder (searched recursively) or DICOM file.")
     Path folder;
 
     @Override
     public Integer call() throws IOException {
+        java.io.PrintWriter con = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         DicomFolder f = DicomFolder.scan(folder);
-        f.warnings().forEach(w -> System.err.println("voxellens: warning: " + w));
+        f.warnings().forEach(w -> err.println("voxellens: warning: " + w));
         if (f.series().isEmpty()) {
-            System.out.println("No DICOM image series in " + folder);
+            con.println("No DICOM image series in " + folder);
             return 1;
         }
         String study = null;
         for (SeriesSummary s : f.series()) {
             if (!s.studyInstanceUid().equals(study)) {
                 study = s.studyInstanceUid();
-                System.out.println("Study " + study);
+                con.println("Study " + study);
             }
-            System.out.println("  " + s.describe());
+            con.println("  " + s.describe());
         }
-        System.out.println("Select one with --series <SeriesInstanceUID or series number>; default: the largest 3D series.");
+        con.println("Select one with --series <SeriesInstanceUID or series number>; default: the largest 3D series.");
         return 0;
     }
 }

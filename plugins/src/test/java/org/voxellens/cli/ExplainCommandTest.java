@@ -185,7 +185,7 @@ class ExplainCommandTest {
         assertEquals(0, r.code(), r.err());
         JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
         var metrics = s.getAsJsonArray("methods").get(0).getAsJsonObject().getAsJsonArray("metrics");
-        assertEquals(List.of("infidelity", "deletion", "localisation"),
+        assertEquals(List.of("infidelity", "deletion_insertion", "localisation"),
             metrics.asList().stream().map(e -> e.getAsJsonObject().get("metric").getAsString()).toList());
         assertTrue(Files.readString(out.resolve("report.html")).contains("localisation: "), "scores shown in the report");
         assertTrue(r.out().contains("infidelity"), r.out());
