@@ -81,28 +81,61 @@ class ExplainCommandTest {
         }
     }
 
-    /** The demo model must work: on the sample, the maps point at the lesion. */
+    /**
+     * The demo model must work: on its sample, the maps point at the lesion. Gradient methods put their relevance
+     * mass inside it (at least 50x what an uninformative map would) and peak inside it. Grad-CAM works at the
+     * 12-voxel layer (12 mm cells on this sample) and on this model spreads over the whole brain, so only its peak
+     * is required to lie near the lesion; that it localises worse is a finding, reported in docs, not hidden.
+     */
     @Test
     void mapsHighlightTheLesion() throws IOException {
         assertEquals(0, demo.code(), demo.err());
         Volume mask = NiftiReader.read(MASK).volume();
+        float[] k = mask.data();
+        double volumeShare = fraction(k);
+        double[] centre = lesionCentreMm(mask);
         List<String> report = new ArrayList<>();
-        for (String m : List.of("gradcam", "smoothgrad", "ig", "inputxgrad")) {
+        for (String m : MethodCatalog.NAMES) {
             Volume map = NiftiReader.read(demoOut.resolve(m + ".nii.gz")).volume();
             double inside = 0, total = 0;
-            float[] d = map.data(), k = mask.data();
+            float[] d = map.data();
             for (int i = 0; i < d.length; i++) {
                 double v = Math.abs(d[i]);
                 total += v;
                 if (k[i] > 0) inside += v;
             }
             double share = inside / total;
-            double volumeShare = fraction(k);
-            report.add(m + " " + share);
-            // relevance mass inside the lesion at least 5x what an uninformative (uniform) map would put there
-            assertTrue(share > 5 * volumeShare, m + ": relevance mass in lesion " + share + " vs lesion volume share " + volumeShare);
+            int[] peak = org.voxellens.volumetric.render.HeatMapRenderer.peakVoxel(map);
+            double[] p = map.geometry().voxelToWorld(peak[0], peak[1], peak[2]);
+            double distance = Math.sqrt(Math.pow(p[0] - centre[0], 2) + Math.pow(p[1] - centre[1], 2) + Math.pow(p[2] - centre[2], 2));
+            report.add(String.format(java.util.Locale.ROOT, "%s mass %.3f peak %.1f mm", m, share, distance));
+            if (m.startsWith("gradcam")) {
+                assertTrue(distance < 20, m + ": peak " + distance + " mm from the lesion centre");
+            } else {
+                assertTrue(share > 50 * volumeShare, m + ": relevance mass in lesion " + share + " vs lesion volume share " + volumeShare);
+                assertTrue(mask.get(peak[0], peak[1], peak[2]) > 0, m + ": peak outside the lesion, " + distance + " mm from its centre");
+            }
         }
-        System.out.println("relevance mass inside the lesion: " + report);
+        System.out.println("relevance mass inside the lesion and peak distance: " + report);
+    }
+
+    private static double[] lesionCentreMm(Volume mask) {
+        double[] c = new double[3];
+        long n = 0;
+        var g = mask.geometry();
+        for (int z = 0; z < g.nz(); z++) {
+            for (int y = 0; y < g.ny(); y++) {
+                for (int x = 0; x < g.nx(); x++) {
+                    if (mask.get(x, y, z) > 0) {
+                        double[] w = g.voxelToWorld(x, y, z);
+                        for (int a = 0; a < 3; a++) c[a] += w[a];
+                        n++;
+                    }
+                }
+            }
+        }
+        for (int a = 0; a < 3; a++) c[a] /= n;
+        return c;
     }
 
     @Test
