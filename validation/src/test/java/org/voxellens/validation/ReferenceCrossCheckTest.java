@@ -187,6 +187,7 @@ class ReferenceCrossCheckTest {
             maxErr = Math.max(maxErr, Math.abs(e[i] - a[i]));
         }
         assertTrue(maxRef > 0, what + ": the reference is all zero, the comparison would prove nothing");
+        System.out.printf(java.util.Locale.ROOT, "cross-check %-34s max |java - torch| / max |torch| = %.2e%n", what, maxErr / maxRef);
         assertTrue(maxErr <= tol * maxRef, String.format("%s: max error %.3g exceeds %.1g x max |ref| %.3g", what, maxErr, tol, maxRef));
     }
 }
