@@ -128,7 +128,7 @@ def make(name, models_root, log=print):
     pt = os.path.join(models_root, name, "model.pt")
     model = torch.jit.load(pt)
     model.eval()
-    x, lesion_mask, _ = mr.reference_input()
+    x, lesion_mask = mr.reference_input()[:2]
     x = x.contiguous()
     w = mr.Writer(os.path.join(OUT, name))
     V = x.numel()
