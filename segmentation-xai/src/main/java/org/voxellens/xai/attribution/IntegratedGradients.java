@@ -3,9 +3,6 @@ package org.voxellens.xai.attribution;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.voxellens.volumetric.GaussianBlur;
-import org.voxellens.volumetric.Geometry;
-import org.voxellens.volumetric.Volume;
 import org.voxellens.xai.runtime.Tensor;
 
 /**
@@ -86,18 +83,7 @@ public final class IntegratedGradients implements AttributionMethod {
 
     private Tensor baseline(Tensor x) {
         if (baseline == Baseline.ZERO) return Tensor.zeros(x.shape());
-        long[] s = x.shape();
-        int c = (int) s[1];
-        int[] dims = {(int) s[4], (int) s[3], (int) s[2]};
-        int per = x.size() / c;
-        float[] out = new float[x.size()];
-        Geometry unit = Geometry.axisAligned(dims, new double[] {1, 1, 1}, new double[] {0, 0, 0});
-        for (int k = 0; k < c; k++) {
-            float[] ch = java.util.Arrays.copyOfRange(x.data(), k * per, (k + 1) * per);
-            float[] blurred = GaussianBlur.blur(new Volume(unit, ch), blurSigmaVoxels).data();
-            System.arraycopy(blurred, 0, out, k * per, per);
-        }
-        return new Tensor(out, s);
+        return Baselines.blurred(x, blurSigmaVoxels);
     }
 
     public static final class Builder {

@@ -3,11 +3,9 @@ package org.voxellens.xai.metrics;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.voxellens.volumetric.GaussianBlur;
-import org.voxellens.volumetric.Geometry;
-import org.voxellens.volumetric.Volume;
 import org.voxellens.xai.attribution.Attribution;
 import org.voxellens.xai.attribution.AttributionMethod;
+import org.voxellens.xai.attribution.Baselines;
 import org.voxellens.xai.attribution.ExplainContext;
 import org.voxellens.xai.runtime.Tensor;
 
@@ -131,17 +129,7 @@ public final class DeletionInsertion implements Metric {
             java.util.Arrays.fill(b, baselineValue);
             return b;
         }
-        long[] s = x.shape();
-        int c = (int) s[1];
-        int[] dims = {(int) s[4], (int) s[3], (int) s[2]};
-        int per = x.size() / c;
-        float[] out = new float[x.size()];
-        Geometry unit = Geometry.axisAligned(dims, new double[] {1, 1, 1}, new double[] {0, 0, 0});
-        for (int k = 0; k < c; k++) {
-            float[] ch = java.util.Arrays.copyOfRange(x.data(), k * per, (k + 1) * per);
-            System.arraycopy(GaussianBlur.blur(new Volume(unit, ch), blurSigmaVoxels).data(), 0, out, k * per, per);
-        }
-        return out;
+        return Baselines.blurred(x, blurSigmaVoxels).data();
     }
 
     /** @param deletion score at steps 0..K (deletion[0] = f(x)); insertion[0] = f(baseline) */

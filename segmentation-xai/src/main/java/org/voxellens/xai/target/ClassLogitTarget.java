@@ -1,0 +1,34 @@
+package org.voxellens.xai.target;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.Map;
+
+/**
+ * A classification model's logit for one class. Logits rather than softmax probabilities: the probability of one
+ * class also rises when the others fall, so its gradient mixes in evidence about other classes (as Grad-CAM's
+ * authors and Captum's examples do).
+ */
+public record ClassLogitTarget(int classIndex, String className) implements Target {
+
+    @Override
+    public NDArray score(NDArray output) {
+        if (output.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("a class-logit target needs a [batch, classes] output, the model gave "
+                + output.getShape());
+        }
+        if (classIndex >= output.getShape().get(1)) {
+            throw new IllegalArgumentException("class index " + classIndex + " is outside the model's "
+                + output.getShape().get(1) + " outputs");
+        }
+        return output.get(new NDIndex(":, {}", classIndex));
+    }
+
+    @Override
+    public String describe() { return "logit of class '" + className + "'"; }
+
+    @Override
+    public Map<String, Object> parameters() {
+        return Map.of("type", "class_logit", "class_index", classIndex, "class_name", className);
+    }
+}

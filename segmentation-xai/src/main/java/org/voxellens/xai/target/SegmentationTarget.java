@@ -1,0 +1,61 @@
+package org.voxellens.xai.target;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A segmentation model's evidence for one class: the sum of that class's logits over a fixed voxel mask (the
+ * predicted mask, a user ROI, or every voxel). The mask is fixed before any perturbation, so SmoothGrad or IG
+ * samples explain the same region instead of whatever each perturbed prediction happens to cover.
+ *
+ * @param mask 0/1 weights over the output's spatial grid (z, y, x order), or null for the whole channel
+ */
+public record SegmentationTarget(int classIndex, String className, Region region, float[] mask, long maskVoxels)
+    implements Target {
+
+    /** Which voxels the class's logits are summed over. */
+    public enum Region { PREDICTED, ROI, CHANNEL }
+
+    @Override
+    public NDArray score(NDArray output) {
+        Shape s = output.getShape();
+        if (s.dimension() != 5) {
+            throw new IllegalArgumentException("a segmentation target needs a [batch, classes, z, y, x] output, the model gave " + s);
+        }
+        if (classIndex >= s.get(1)) {
+            throw new IllegalArgumentException("class index " + classIndex + " is outside the model's " + s.get(1) + " output channels");
+        }
+        NDArray channel = output.get(new NDIndex(":, {}", classIndex)); // [B, z, y, x]
+        if (mask != null) {
+            long spatial = s.get(2) * s.get(3) * s.get(4);
+            if (mask.length != spatial) {
+                throw new IllegalArgumentException("target mask has " + mask.length + " voxels, the model output " + spatial);
+            }
+            NDArray m = output.getManager().create(mask, new Shape(1, s.get(2), s.get(3), s.get(4)));
+            channel = channel.mul(m);
+        }
+        return channel.sum(new int[] {1, 2, 3});
+    }
+
+    @Override
+    public String describe() {
+        return switch (region) {
+            case PREDICTED -> "sum of class '" + className + "' logits over its predicted mask (" + maskVoxels + " voxels)";
+            case ROI -> "sum of class '" + className + "' logits over the ROI (" + maskVoxels + " voxels)";
+            case CHANNEL -> "sum of class '" + className + "' logits over the whole volume";
+        };
+    }
+
+    @Override
+    public Map<String, Object> parameters() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("type", "segmentation_" + region.name().toLowerCase());
+        p.put("class_index", classIndex);
+        p.put("class_name", className);
+        p.put("mask_voxels", maskVoxels);
+        return p;
+    }
+}
