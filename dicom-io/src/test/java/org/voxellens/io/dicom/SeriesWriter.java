@@ -11,19 +11,19 @@ import java.util.Random;
 
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
-import com.pixelmed.dicom.OtherWordAttribute;
-import com.pixelmed.dicom.SOPClass;
 import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.dicom.UIDGenerator;
 
 import org.voxellens.io.dicom.out.DicomModules;
-import org.voxellens.volumetric.Geometry;
+import org.voxellens.io.dicom.out.ImageSeriesWriter;
+import org.voxellens.io.dicom.out.SourceStudy;
 import org.voxellens.volumetric.Volume;
 
 /**
- * Test helper: writes a volume as a classic CT Image Storage series (one file per slice, proper
- * ImagePositionPatient/ImageOrientationPatient), the kind of series no Debian package ships. Voxel values are
- * rounded to integers and stored as signed 16-bit, {@code stored = (value - intercept) / slope}.
+ * Test helper: writes a volume as a classic CT Image Storage series (one file per slice) with
+ * {@link ImageSeriesWriter}, plus the defects and variations the reader tests need (shuffled names, scrambled
+ * instance numbers, moved or tilted slices, MONOCHROME1, a secret patient). Stored values are
+ * {@code round((value - intercept) / slope)} as signed 16-bit.
  */
 final class SeriesWriter {
 
@@ -59,83 +59,48 @@ final class SeriesWriter {
         }
     }
 
-    /** Writes slice k of {@code v} (k along voxel axis 2) to {@code dir}; returns the files in slice order. */
+    /**
+     * Writes slice k of {@code v} (k along voxel axis 2) to {@code dir} through the product's
+     * {@link ImageSeriesWriter} (CT), then applies this helper's deliberate variations (patient, UIDs, instance
+     * numbers, file names, positions, photometric interpretation); returns the files in slice order.
+     */
     List<Path> write(Volume v, Path dir) throws IOException {
         Files.createDirectories(dir);
-        Geometry g = v.geometry();
-        int nx = g.nx(), ny = g.ny(), nz = g.nz();
+        int nz = v.geometry().nz();
         List<Integer> names = new ArrayList<>();
         for (int k = 0; k < nz; k++) names.add(k);
         List<Integer> numbers = new ArrayList<>(names);
         Random rnd = new Random(seed);
         if (shuffleNames) Collections.shuffle(names, rnd);
         if (scrambleInstanceNumbers) Collections.shuffle(numbers, rnd);
+        ImageSeriesWriter writer = ImageSeriesWriter.builder().modality("CT").seriesNumber(seriesNumber)
+            .description(description).rescale(slope, intercept).build();
+        ImageSeriesWriter.Rescale rescale = writer.rescaleFor(v);
+        SourceStudy study = SourceStudy.synthetic(v.geometry(), null);
         List<Path> files = new ArrayList<>();
         try {
             UIDGenerator uids = new UIDGenerator();
             for (int k = 0; k < nz; k++) {
-                AttributeList l = new AttributeList();
                 String sop = uids.getAnotherNewUID();
                 sopInstanceUids.add(sop);
-                DicomModules.put(l, TagFromName.SOPClassUID, SOPClass.CTImageStorage);
-                DicomModules.put(l, TagFromName.SOPInstanceUID, sop);
-                DicomModules.put(l, TagFromName.SpecificCharacterSet, "ISO_IR 100");
-                // Patient (identifiers that must never show up in messages)
+                AttributeList l = writer.image(v, study, rescale, seriesUid, sop, k);
+                // Patient (identifiers that must never show up in messages) and this helper's UIDs
                 DicomModules.put(l, TagFromName.PatientName, PATIENT_NAME);
                 DicomModules.put(l, TagFromName.PatientID, PATIENT_ID);
                 DicomModules.put(l, TagFromName.PatientBirthDate, BIRTH_DATE);
                 DicomModules.put(l, TagFromName.PatientSex, "F");
-                // Study
+                l.remove(TagFromName.PatientIdentityRemoved);
+                l.remove(TagFromName.DeidentificationMethod);
                 DicomModules.put(l, TagFromName.StudyInstanceUID, studyUid);
                 DicomModules.put(l, TagFromName.StudyDate, "20240101");
                 DicomModules.put(l, TagFromName.StudyTime, "120000");
-                DicomModules.put(l, TagFromName.ReferringPhysicianName, "");
-                DicomModules.put(l, TagFromName.StudyID, "1");
-                DicomModules.put(l, TagFromName.AccessionNumber, "");
-                // Series
-                DicomModules.put(l, TagFromName.Modality, "CT");
-                DicomModules.put(l, TagFromName.SeriesInstanceUID, seriesUid);
-                DicomModules.put(l, TagFromName.SeriesNumber, Integer.toString(seriesNumber));
-                DicomModules.put(l, TagFromName.SeriesDescription, description);
-                DicomModules.put(l, TagFromName.PatientPosition, "HFS");
-                DicomModules.put(l, TagFromName.Laterality, "");
-                // Frame of reference, equipment
                 DicomModules.put(l, TagFromName.FrameOfReferenceUID, frameOfReferenceUid);
-                DicomModules.put(l, TagFromName.PositionReferenceIndicator, "");
                 DicomModules.put(l, TagFromName.Manufacturer, "VoxelLens tests");
-                // Image
-                DicomModules.put(l, TagFromName.InstanceNumber, Integer.toString(numbers.get(k) + 1));
                 DicomModules.put(l, TagFromName.ImageType, "ORIGINAL\\PRIMARY\\AXIAL");
-                DicomModules.put(l, TagFromName.AcquisitionNumber, "1");
-                DicomModules.put(l, tag(0x0018, 0x0060), "120"); // KVP
-                DicomModules.imagePlane(l, g, k);
+                DicomModules.put(l, TagFromName.InstanceNumber, Integer.toString(numbers.get(k) + 1));
                 if (positions != null) DicomModules.put(l, TagFromName.ImagePositionPatient, ds(positions[k]));
                 if (orientations != null) DicomModules.put(l, TagFromName.ImageOrientationPatient, ds(orientations[k]));
-                DicomModules.put(l, TagFromName.RescaleIntercept, ds(intercept));
-                DicomModules.put(l, TagFromName.RescaleSlope, ds(slope));
-                DicomModules.put(l, TagFromName.RescaleType, "HU");
-                // Pixels
-                DicomModules.put(l, TagFromName.SamplesPerPixel, "1");
-                DicomModules.put(l, TagFromName.PhotometricInterpretation,
-                    monochrome1 ? "MONOCHROME1" : "MONOCHROME2");
-                DicomModules.put(l, TagFromName.Rows, Integer.toString(ny));
-                DicomModules.put(l, TagFromName.Columns, Integer.toString(nx));
-                DicomModules.put(l, TagFromName.BitsAllocated, "16");
-                DicomModules.put(l, TagFromName.BitsStored, "16");
-                DicomModules.put(l, TagFromName.HighBit, "15");
-                DicomModules.put(l, TagFromName.PixelRepresentation, "1");
-                short[] px = new short[nx * ny];
-                for (int j = 0; j < ny; j++) {
-                    for (int i = 0; i < nx; i++) {
-                        double s = (v.get(i, j, k) - intercept) / slope;
-                        long r = Math.round(s);
-                        if (r < Short.MIN_VALUE || r > Short.MAX_VALUE) throw new IllegalArgumentException("out of int16: " + s);
-                        px[i + nx * j] = (short) r;
-                    }
-                }
-                OtherWordAttribute pa = new OtherWordAttribute(TagFromName.PixelData);
-                pa.setValues(px);
-                l.put(pa);
+                if (monochrome1) DicomModules.put(l, TagFromName.PhotometricInterpretation, "MONOCHROME1");
                 Path f = dir.resolve(String.format(Locale.ROOT, "IM%04d.dcm", names.get(k)));
                 DicomModules.writeAtomically(l, f);
                 files.add(f);
@@ -148,8 +113,9 @@ final class SeriesWriter {
 
     /** The values a reader must return: rounded as stored, mapped through slope/intercept (and never inverted). */
     float[] expected(Volume v) {
+        ImageSeriesWriter.Rescale r = new ImageSeriesWriter.Rescale(slope, intercept);
         float[] in = v.data(), out = new float[in.length];
-        for (int n = 0; n < in.length; n++) out[n] = (float) (Math.round((in[n] - intercept) / slope) * slope + intercept);
+        for (int n = 0; n < in.length; n++) out[n] = (float) r.roundTrip(in[n]);
         return out;
     }
 
