@@ -61,6 +61,27 @@ class DicomCommandsTest {
         assertEquals(dcm.get(100, 120, 1), nii.get(100, 120, 1));
     }
 
+    /** NIfTI → DICOM series → NIfTI: same world grid, values within the 16-bit storage step. */
+    @Test
+    void niftiToDicomSeriesAndBack() throws IOException {
+        Path series = tmp.resolve("series");
+        ExplainCommandTest.Run r = ExplainCommandTest.cli("convert", "--input", ExplainCommandTest.SAMPLE.toString(), "--out", series.toString());
+        assertEquals(0, r.code(), r.err());
+        Volume original = NiftiReader.read(ExplainCommandTest.SAMPLE).volume();
+        try (var files = Files.list(series)) {
+            assertEquals(original.geometry().nz(), files.count(), "one file per slice");
+        }
+        Path back = tmp.resolve("back.nii.gz");
+        r = ExplainCommandTest.cli("convert", "--input", series.toString(), "--out", back.toString());
+        assertEquals(0, r.code(), r.err());
+        Volume again = NiftiReader.read(back).volume();
+        assertTrue(original.geometry().sameGrid(again.geometry(), 1e-3), original.geometry() + " vs " + again.geometry());
+        float step = (original.max() - original.min()) / 65000f;
+        float worst = 0;
+        for (int i = 0; i < original.data().length; i++) worst = Math.max(worst, Math.abs(original.data()[i] - again.data()[i]));
+        assertTrue(worst <= step, "values within one storage step " + step + ", worst " + worst);
+    }
+
     @Test
     void convertRefusesOtherOutputFormats() throws IOException {
         ExplainCommandTest.Run r = ExplainCommandTest.cli("convert", "--input", folder().toString(), "--out", tmp.resolve("x.png").toString());
