@@ -481,6 +481,10 @@ def reload_sample_model_grid(path, align_corners=False):
 # ----------------------------------------------------------------------------------------------------------------
 # documentation written next to the artefacts (numbers from this run)
 # ----------------------------------------------------------------------------------------------------------------
+def _p(v):
+    return f"{v:.4f}" if v >= 1e-3 else f"{v:.1e}"
+
+
 def _methods_md(methods, shapes):
     lines = ["| method | signature | returns |", "|---|---|---|",
              "| `forward` | `forward(x)` | logits |"]
@@ -531,8 +535,8 @@ the lesion mask pooled to 12^3 (BCE + soft Dice), provides a dense signal during
 - {N_TEST} phantoms rendered at 48^3: accuracy **{c["test_accuracy"]:.3f}** (smoothed: {c["test_accuracy_blurred"]:.3f})
 - {N_TEST_HIRES} phantoms rendered at 96 x 96 x 80 (1.5 x 1.5 x 1.8 mm) and resampled trilinearly to 48^3:
   accuracy {c["test_accuracy_highres"]:.3f}
-- `samples/demo-brain.nii.gz`: p(lesion) = {s["samples"]["demo-brain.nii.gz align_corners=False"]["p_lesion"]:.4g};
-  `samples/demo-brain-normal.nii.gz`: p(lesion) = {s["samples"]["demo-brain-normal.nii.gz align_corners=False"]["p_lesion"]:.4g}
+- `samples/demo-brain.nii.gz`: p(lesion) = {_p(s["samples"]["demo-brain.nii.gz align_corners=False"]["p_lesion"])};
+  `samples/demo-brain-normal.nii.gz`: p(lesion) = {_p(s["samples"]["demo-brain-normal.nii.gz align_corners=False"]["p_lesion"])}
 
 Re-create with `/usr/bin/python3 validation/python/train_demo_models.py` (see `validation/python/README.md`).
 """
@@ -601,8 +605,8 @@ are anterior and the cerebellum is posterior (j), the neck is inferior (k). The 
 
 Resampled onto the 48^3 model grid (same direction cosines, centred, spacing = extent / 48 = 3 mm; trilinear),
 z-scored and given to the demo models:
-- demo classifier: p(lesion) = {sm["demo-brain.nii.gz align_corners=False"]["p_lesion"]:.4g} for `demo-brain.nii.gz`,
-  {sm["demo-brain-normal.nii.gz align_corners=False"]["p_lesion"]:.4g} for `demo-brain-normal.nii.gz`;
+- demo classifier: p(lesion) = {_p(sm["demo-brain.nii.gz align_corners=False"]["p_lesion"])} for `demo-brain.nii.gz`,
+  {_p(sm["demo-brain-normal.nii.gz align_corners=False"]["p_lesion"])} for `demo-brain-normal.nii.gz`;
 - demo segmenter: {sm["demo-brain.nii.gz align_corners=False"]["segmented_voxels"]} lesion voxels at 48^3
   (Dice {s["segmenter"]["sample_dice"]:.3f}), {sm["demo-brain-normal.nii.gz align_corners=False"]["segmented_voxels"]}
   for the normal volume.
