@@ -1,0 +1,138 @@
+package org.voxellens.fiji;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.voxellens.volumetric.render.ColorMap;
+import org.voxellens.xai.attribution.AttributionMethod;
+import org.voxellens.xai.attribution.GradCam;
+import org.voxellens.xai.attribution.InputXGradient;
+import org.voxellens.xai.attribution.IntegratedGradients;
+import org.voxellens.xai.attribution.Saliency;
+import org.voxellens.xai.attribution.SmoothGrad;
+import org.voxellens.xai.runtime.DeviceSpec;
+
+/**
+ * What Explain Volume runs with. The dialog (or its recorded macro options) fills it; the static macro entry point
+ * builds it from strings. Method names are the command line's ({@code --method}).
+ */
+public final class ExplainParameters {
+
+    /** The method ids, in the command line's order. */
+    public static final List<String> METHODS = List.of("gradcam", "gradcampp", "smoothgrad", "smoothgrad_sq", "vargrad",
+        "saliency", "inputxgrad", "ig");
+    private static final List<String> LABELS = List.of("Grad-CAM", "Grad-CAM++", "SmoothGrad", "SmoothGrad\u00b2", "VarGrad",
+        "Saliency", "Input\u00d7Gradient", "Integrated Gradients");
+    static final String[] DEVICES = {"auto", "cpu", "gpu"};
+
+    public Path model;
+    /** Class name or index; null or empty: the model's default target, else the predicted class. */
+    public String target;
+    public final Set<String> methods = new LinkedHashSet<>();
+    public int samples = 25;
+    public double noise = 0.15;
+    public int igSteps = 32;
+    public int batchSize = 8;
+    public String lut = "Fire";
+    public double opacity = 0.5;
+    public double threshold = 0.2;
+    public String device = "auto";
+    public long seed = 42;
+
+    /** Parses "gradcam,saliency" or "all" (case-insensitive; spaces and commas separate). */
+    public ExplainParameters methods(String list) {
+        methods.clear();
+        for (String raw : list.split("[,\\s]+")) {
+            String n = raw.trim().toLowerCase(Locale.ROOT).replace('-', '_');
+            if (n.isEmpty()) continue;
+            if (n.equals("all")) {
+                methods.addAll(METHODS);
+            } else if (METHODS.contains(n)) {
+                methods.add(n);
+            } else {
+                throw new IllegalArgumentException("unknown method '" + raw.trim() + "'; known: " + String.join(", ", METHODS) + ", all");
+            }
+        }
+        return this;
+    }
+
+    /** Adds the dialog's fields (defaults from this object); read them back with {@link #read}. */
+    void addTo(DialogValues d) {
+        d.addFile("Model folder", model == null ? "" : model.toString(), true);
+        d.addString("Target class (empty: model default)", target == null ? "" : target, 12);
+        d.addMessage("Methods:");
+        for (int i = 0; i < METHODS.size(); i++) {
+            // the key GenericDialog records is the first word of the label: the command line's method name
+            d.addCheckbox(METHODS.get(i) + " (" + LABELS.get(i) + ")", methods.contains(METHODS.get(i)));
+        }
+        d.addNumber("Samples (SmoothGrad, SmoothGrad\u00b2, VarGrad)", samples, 0);
+        d.addNumber("Steps (Integrated Gradients)", igSteps, 0);
+        d.addChoice("LUT", lutNames(), lut);
+        d.addNumber("Opacity", opacity, 2);
+        d.addNumber("Threshold (fraction of the robust maximum)", threshold, 2);
+        d.addChoice("Device", DEVICES, device);
+    }
+
+    /** Reads the fields in the order {@link #addTo} added them, then validates. */
+    void read(DialogValues d) {
+        String m = d.nextString().trim();
+        model = m.isEmpty() ? null : Path.of(m);
+        String t = d.nextString().trim();
+        target = t.isEmpty() ? null : t;
+        methods.clear();
+        for (String id : METHODS) {
+            if (d.nextBoolean()) methods.add(id);
+        }
+        samples = (int) Math.round(d.nextNumber());
+        igSteps = (int) Math.round(d.nextNumber());
+        lut = d.nextChoice();
+        opacity = d.nextNumber();
+        threshold = d.nextNumber();
+        device = d.nextChoice();
+        validate();
+    }
+
+    void validate() {
+        if (model == null) throw new IllegalArgumentException("no model folder given");
+        if (methods.isEmpty()) throw new IllegalArgumentException("no method chosen; known: " + String.join(", ", METHODS));
+        if (samples < 1) throw new IllegalArgumentException("samples must be >= 1");
+        if (igSteps < 1) throw new IllegalArgumentException("IG steps must be >= 1");
+        if (!(opacity >= 0 && opacity <= 1)) throw new IllegalArgumentException("opacity must be in [0, 1]");
+        if (!(threshold >= 0 && threshold < 1)) throw new IllegalArgumentException("threshold must be in [0, 1)");
+        ColorMap.byName(lut);
+        DeviceSpec.parse(device);
+    }
+
+    /** The configured attribution methods (Grad-CAM at the model's default layer). */
+    public List<AttributionMethod> attributionMethods() {
+        List<AttributionMethod> out = new ArrayList<>();
+        for (String n : methods) {
+            out.add(switch (n) {
+                case "gradcam" -> new GradCam(false, null);
+                case "gradcampp" -> new GradCam(true, null);
+                case "smoothgrad" -> smooth(SmoothGrad.Variant.SMOOTHGRAD);
+                case "smoothgrad_sq" -> smooth(SmoothGrad.Variant.SMOOTHGRAD_SQ);
+                case "vargrad" -> smooth(SmoothGrad.Variant.VARGRAD);
+                case "saliency" -> new Saliency();
+                case "inputxgrad" -> new InputXGradient();
+                case "ig" -> IntegratedGradients.builder().steps(igSteps).baseline(IntegratedGradients.Baseline.ZERO)
+                    .batchSize(batchSize).build();
+                default -> throw new IllegalArgumentException("unknown method " + n);
+            });
+        }
+        return out;
+    }
+
+    private AttributionMethod smooth(SmoothGrad.Variant v) {
+        return SmoothGrad.builder().variant(v).samples(samples).noiseFraction(noise).batchSize(batchSize).build();
+    }
+
+    /** The colour maps VoxelLens renders with (the same tables as the command line's pictures). */
+    static String[] lutNames() {
+        return ColorMap.names().stream().map(n -> n.substring(0, 1).toUpperCase(Locale.ROOT) + n.substring(1))
+            .toArray(String[]::new);
+    }
+}

@@ -1,0 +1,279 @@
+package org.voxellens.fiji;
+
+import ij.CompositeImage;
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.WindowManager;
+import ij.macro.Interpreter;
+import ij.plugin.PlugIn;
+import ij.process.FloatProcessor;
+import ij.process.LUT;
+import java.awt.GraphicsEnvironment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import org.voxellens.io.VolumeReader;
+import org.voxellens.io.nifti.NiftiWriteOptions;
+import org.voxellens.io.nifti.NiftiWriter;
+import org.voxellens.volumetric.Geometry;
+import org.voxellens.volumetric.Volume;
+import org.voxellens.volumetric.render.ColorMap;
+import org.voxellens.volumetric.render.HeatMapRenderer;
+import org.voxellens.xai.attribution.Progress;
+import org.voxellens.xai.model.ModelPackage;
+import org.voxellens.xai.pipeline.Explainer;
+import org.voxellens.xai.runtime.DeviceSpec;
+import org.voxellens.xai.runtime.TorchModel;
+import org.voxellens.xai.target.TargetSpec;
+
+/**
+ * Plugins > VoxelLens > Explain Volume...: explains the current image (opened with Open Medical Volume, or any
+ * stack with a calibration in a length unit, then taken as axis-aligned) with a TorchScript model package, one
+ * 2-channel composite per method: channel 1 the anatomy, channel 2 the map on the image's own grid, drawn with
+ * the chosen LUT from the threshold (a fraction of the map's robust maximum; lower values add no colour) up.
+ *
+ * <p>Recordable; the recorded line is e.g.
+ * {@code run("Explain Volume...", "model=[/m/demo-classifier] target=lesion gradcam saliency samples=25 steps=32 lut=fire opacity=0.50 threshold=0.20 device=auto");}
+ * Headless, {@code call("org.voxellens.fiji.ExplainVolume.runMacro", image, model, methods, target, outDir)}
+ * writes NIfTI maps and a CSV without any ImagePlus.
+ */
+public class ExplainVolume implements PlugIn {
+
+    static final String TITLE = "Explain Volume";
+    private static final ExplainParameters remembered = new ExplainParameters();
+    static {
+        remembered.methods("gradcam,smoothgrad");
+    }
+
+    private final List<ImagePlus> results = new ArrayList<>();
+    private String error;
+
+    @Override
+    public void run(String arg) {
+        ImagePlus imp = WindowManager.getCurrentImage();
+        if (imp == null) {
+            fail("No image is open. Open one with Plugins>VoxelLens>Open Medical Volume... first.");
+            return;
+        }
+        if (imp.getNChannels() > 1 || imp.getNFrames() > 1) {
+            fail(imp.getTitle() + " has " + imp.getNChannels() + " channels and " + imp.getNFrames()
+                + " frames; Explain Volume needs a single-channel 3D stack.");
+            return;
+        }
+        if (VolumeImages.storedGeometry(imp).isEmpty()) {
+            if (!VolumeImages.calibrationUsable(imp)) {
+                fail(imp.getTitle() + " was not opened with Plugins>VoxelLens>Open Medical Volume... and has no calibration "
+                    + "in mm: its position in the patient is unknown. Open it with Open Medical Volume, or set the voxel "
+                    + "size (mm) under Image>Properties.");
+                return;
+            }
+            IJ.log("VoxelLens: " + imp.getTitle() + " has no VoxelLens geometry; using its calibration with identity "
+                + "direction (voxel axes = patient L, P, S). Maps are saved on that grid.");
+        }
+        ExplainParameters p = copy(remembered);
+        try {
+            DialogValues d = DialogValues.create(TITLE);
+            p.addTo(d);
+            if (!d.show()) return;
+            p.read(d);
+        } catch (RuntimeException e) {
+            fail(e.getMessage());
+            return;
+        }
+        copyInto(p, remembered);
+        try {
+            for (ImagePlus out : explain(imp, p, new IJProgress("VoxelLens: "))) {
+                if (!GraphicsEnvironment.isHeadless() || Interpreter.isBatchMode()) out.show();
+            }
+        } catch (CancellationException e) {
+            IJ.showStatus("VoxelLens: cancelled");
+            error = "cancelled";
+        } catch (IOException | RuntimeException e) {
+            fail(imp.getTitle() + ": " + e.getMessage());
+        } finally {
+            IJ.showProgress(1.0);
+        }
+    }
+
+    /** The images the last {@link #run(String)} produced (also shown, or registered in batch mode). */
+    public List<ImagePlus> results() { return List.copyOf(results); }
+
+    /** The message of the last failure, or null. */
+    public String error() { return error; }
+
+    private void fail(String message) {
+        error = message;
+        DialogValues.error(TITLE, message);
+    }
+
+    /** Explains an image; returns one composite (anatomy + map) per method, titled "image - method". */
+    public List<ImagePlus> explain(ImagePlus imp, ExplainParameters p, Progress progress) throws IOException {
+        p.validate();
+        Volume source = VolumeImages.toVolume(imp);
+        Explainer.Result res = explain(source, p, progress);
+        Optional<String> info = Optional.ofNullable(imp.getInfoProperty());
+        ColorMap cmap = ColorMap.byName(p.lut);
+        for (Explainer.MethodResult m : res.methods()) {
+            ImagePlus out = composite(imp, source, m.onSource(), imp.getTitle() + " - " + m.method().id(), cmap, p);
+            info.ifPresent(s -> out.setProperty("Info", s));
+            VolumeImages.setGeometry(out, source.geometry());
+            out.setProperty("voxellens.method", m.method().id());
+            out.setProp("voxellens.method", m.method().id());
+            out.setProp("voxellens.target", res.target().describe());
+            results.add(out);
+        }
+        IJ.log(String.format(Locale.ROOT, "VoxelLens: %s, target %s, prediction %s; %s", imp.getTitle(), res.target().describe(),
+            res.prediction().predictedClass(), timings(res)));
+        return results();
+    }
+
+    static Explainer.Result explain(Volume source, ExplainParameters p, Progress progress) throws IOException {
+        ModelPackage pkg = ModelPackage.open(p.model);
+        if (p.methods.stream().anyMatch(m -> m.startsWith("gradcam"))) pkg.gradCamLayer(null); // fail before loading
+        try (TorchModel model = TorchModel.load(pkg, DeviceSpec.parse(p.device))) {
+            return new Explainer(model).explain(source, new TargetSpec(p.target, null), null, p.attributionMethods(), p.seed,
+                progress);
+        }
+    }
+
+    private static ImagePlus composite(ImagePlus anatomyImp, Volume anatomy, Volume map, String title, ColorMap cmap,
+                                       ExplainParameters p) {
+        Geometry g = anatomy.geometry();
+        int nx = g.nx(), ny = g.ny(), nz = g.nz(), n = nx * ny;
+        ImageStack stack = new ImageStack(nx, ny);
+        for (int k = 0; k < nz; k++) {
+            stack.addSlice("anatomy z=" + k, new FloatProcessor(nx, ny, Arrays.copyOfRange(anatomy.data(), k * n, (k + 1) * n)));
+            stack.addSlice("map z=" + k, new FloatProcessor(nx, ny, Arrays.copyOfRange(map.data(), k * n, (k + 1) * n)));
+        }
+        ImagePlus imp = new ImagePlus(title, stack);
+        imp.setDimensions(2, nz, 1);
+        CompositeImage c = new CompositeImage(imp, IJ.COMPOSITE);
+        // additive composite: the heat LUT's first entry is black, so values under the threshold add no colour
+        double a = 1 - p.opacity / 2, h = 0.5 + p.opacity / 2;
+        LUT gray = scaledLut(ColorMap.GRAYS, a);
+        float[] ar = VolumeImages.percentiles(anatomy.data(), 0.005, 0.995);
+        gray.min = ar[0];
+        gray.max = ar[1] > ar[0] ? ar[1] : ar[0] + 1;
+        LUT heat = scaledLut(cmap, h);
+        double robustMax = robustMax(map.data());
+        heat.min = p.threshold * robustMax;
+        heat.max = robustMax;
+        c.setLuts(new LUT[] {gray, heat});
+        c.setPosition(2, Math.max(1, Math.min(nz, HeatMapRenderer.peakVoxel(map)[2] + 1)), 1);
+        c.setDisplayRange(heat.min, heat.max);
+        c.setPosition(1, c.getSlice(), 1);
+        c.setDisplayRange(gray.min, gray.max);
+        return c;
+    }
+
+    private static LUT scaledLut(ColorMap cmap, double factor) {
+        byte[] r = new byte[256], gr = new byte[256], b = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            int rgb = cmap.rgbAt(i);
+            r[i] = (byte) Math.round(((rgb >> 16) & 255) * factor);
+            gr[i] = (byte) Math.round(((rgb >> 8) & 255) * factor);
+            b[i] = (byte) Math.round((rgb & 255) * factor);
+        }
+        return new LUT(r, gr, b);
+    }
+
+    /** 99.9th percentile of the positive values (the maximum for small supports); 1 for an all-zero map. */
+    static double robustMax(float[] d) {
+        float[] pos = new float[d.length];
+        int n = 0;
+        for (float v : d) if (v > 0 && Float.isFinite(v)) pos[n++] = v;
+        if (n == 0) return 1;
+        Arrays.sort(pos, 0, n);
+        double q = pos[(int) Math.floor(0.999 * (n - 1))];
+        return q > 0 ? q : pos[n - 1];
+    }
+
+    private static String timings(Explainer.Result res) {
+        StringBuilder sb = new StringBuilder();
+        for (Explainer.MethodResult m : res.methods()) {
+            sb.append(String.format(Locale.ROOT, "%s %.1f s ", m.method().id(), m.seconds()));
+        }
+        return sb.toString().trim();
+    }
+
+    private static ExplainParameters copy(ExplainParameters from) {
+        ExplainParameters p = new ExplainParameters();
+        copyInto(from, p);
+        return p;
+    }
+
+    private static void copyInto(ExplainParameters from, ExplainParameters to) {
+        to.model = from.model;
+        to.target = from.target;
+        to.methods.clear();
+        to.methods.addAll(from.methods);
+        to.samples = from.samples;
+        to.noise = from.noise;
+        to.igSteps = from.igSteps;
+        to.batchSize = from.batchSize;
+        to.lut = from.lut;
+        to.opacity = from.opacity;
+        to.threshold = from.threshold;
+        to.device = from.device;
+        to.seed = from.seed;
+    }
+
+    // ---------------------------------------------------------------- headless / macro entry points
+
+    /**
+     * Explains a volume file (NIfTI or DICOM) and writes {@code <method>.nii.gz} (on the input's grid) and
+     * {@code voxellens-timing.csv} (seconds, peak value and peak position per method) into outDir.
+     *
+     * @param methods comma-separated method names or "all"; empty: gradcam,smoothgrad
+     * @param target class name or index; empty: the model's default
+     * @return the files written
+     */
+    public static List<Path> run(String imagePath, String modelDir, String methods, String target, String outDir) throws IOException {
+        ExplainParameters p = new ExplainParameters();
+        p.model = Path.of(modelDir);
+        p.methods(methods == null || methods.isBlank() ? "gradcam,smoothgrad" : methods);
+        p.target = target == null || target.isBlank() ? null : target.trim();
+        p.validate();
+        Volume source = VolumeReader.read(Path.of(imagePath), null).volume();
+        Explainer.Result res = explain(source, p, new IJProgress("VoxelLens: "));
+        Path out = Path.of(outDir);
+        Files.createDirectories(out);
+        List<Path> written = new ArrayList<>();
+        StringBuilder csv = new StringBuilder("method,seconds,peak_value,peak_i,peak_j,peak_k,peak_x_mm,peak_y_mm,peak_z_mm\n");
+        for (Explainer.MethodResult m : res.methods()) {
+            String id = m.method().id();
+            Path f = out.resolve(id + ".nii.gz");
+            NiftiWriter.write(m.onSource(), f, NiftiWriteOptions.defaults().withDescription("VoxelLens " + id));
+            written.add(f);
+            int[] pk = HeatMapRenderer.peakVoxel(m.onSource());
+            double[] w = m.onSource().geometry().voxelToWorld(pk[0], pk[1], pk[2]);
+            csv.append(String.format(Locale.ROOT, "%s,%.3f,%g,%d,%d,%d,%.2f,%.2f,%.2f%n", id, m.seconds(),
+                m.onSource().get(pk[0], pk[1], pk[2]), pk[0], pk[1], pk[2], w[0], w[1], w[2]));
+        }
+        Path table = out.resolve("voxellens-timing.csv");
+        Files.writeString(table, csv, StandardCharsets.UTF_8);
+        written.add(table);
+        IJ.showProgress(1.0);
+        return written;
+    }
+
+    /** For {@code call("org.voxellens.fiji.ExplainVolume.runMacro", ...)}: "OK ..." or "ERROR: ..." (never throws). */
+    public static String runMacro(String imagePath, String modelDir, String methods, String target, String outDir) {
+        try {
+            List<Path> files = run(imagePath, modelDir, methods, target, outDir);
+            return "OK " + (files.size() - 1) + " maps in " + outDir;
+        } catch (CancellationException e) {
+            return "ERROR: cancelled";
+        } catch (IOException | RuntimeException e) {
+            return "ERROR: " + e.getMessage();
+        }
+    }
+}
