@@ -26,6 +26,7 @@ import org.voxellens.volumetric.render.HeatMapRenderer;
 import org.voxellens.volumetric.render.Png;
 import org.voxellens.volumetric.render.RenderOptions;
 import org.voxellens.xai.attribution.AttributionMethod;
+import org.voxellens.xai.attribution.MethodCatalog;
 import org.voxellens.xai.attribution.Progress;
 import org.voxellens.xai.metrics.MetricCatalog;
 import org.voxellens.xai.metrics.MetricResult;
@@ -102,7 +103,7 @@ final class ExplainJob {
                 Files.write(staging.file(id + ".png"), png);
                 Map<String, Object> shown = new LinkedHashMap<>(m.attribution().diagnostics());
                 for (MetricResult mr : m.metrics()) mr.values().forEach((k, v) -> shown.put(mr.metric() + ": " + k, v));
-                sections.add(new HtmlReport.Section(METHOD_TITLES.getOrDefault(id, id), describeMethod(id, res),
+                sections.add(new HtmlReport.Section(MethodCatalog.TITLES.getOrDefault(id, id), describeMethod(id, res),
                     png, m.method().parameters(), shown, m.seconds()));
                 Map<String, Object> mj = new LinkedHashMap<>();
                 mj.put("id", id);
@@ -192,12 +193,9 @@ final class ExplainJob {
         return e;
     }
 
-    static final Map<String, String> METHOD_TITLES = Map.of(
-        "gradcam", "Grad-CAM", "gradcampp", "Grad-CAM++", "smoothgrad", "SmoothGrad", "smoothgrad_sq", "SmoothGrad²",
-        "vargrad", "VarGrad", "saliency", "Saliency", "inputxgrad", "Input × Gradient", "ig", "Integrated Gradients");
 
     private static String title(String id, Explainer.Result res) {
-        return METHOD_TITLES.getOrDefault(id, id) + " · " + res.target().describe();
+        return MethodCatalog.TITLES.getOrDefault(id, id) + " · " + res.target().describe();
     }
 
     private static String describeMethod(String id, Explainer.Result res) {

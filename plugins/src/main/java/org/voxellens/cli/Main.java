@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.voxellens.xai.attribution.IntegratedGradients;
+import org.voxellens.xai.attribution.MethodCatalog;
 import org.voxellens.xai.metrics.MetricCatalog;
 import org.voxellens.xai.runtime.DeviceSpec;
 import org.voxellens.xai.runtime.TorchModel;

@@ -1,18 +1,14 @@
 package org.voxellens.fiji;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.voxellens.volumetric.render.ColorMap;
 import org.voxellens.xai.attribution.AttributionMethod;
-import org.voxellens.xai.attribution.GradCam;
-import org.voxellens.xai.attribution.InputXGradient;
 import org.voxellens.xai.attribution.IntegratedGradients;
-import org.voxellens.xai.attribution.Saliency;
-import org.voxellens.xai.attribution.SmoothGrad;
+import org.voxellens.xai.attribution.MethodCatalog;
 import org.voxellens.xai.runtime.DeviceSpec;
 
 /**
@@ -22,10 +18,7 @@ import org.voxellens.xai.runtime.DeviceSpec;
 public final class ExplainParameters {
 
     /** The method ids, in the command line's order. */
-    public static final List<String> METHODS = List.of("gradcam", "gradcampp", "smoothgrad", "smoothgrad_sq", "vargrad",
-        "saliency", "inputxgrad", "ig");
-    private static final List<String> LABELS = List.of("Grad-CAM", "Grad-CAM++", "SmoothGrad", "SmoothGrad\u00b2", "VarGrad",
-        "Saliency", "Input\u00d7Gradient", "Integrated Gradients");
+    public static final List<String> METHODS = MethodCatalog.NAMES;
     static final String[] DEVICES = {"auto", "cpu", "gpu"};
 
     public Path model;
@@ -42,19 +35,11 @@ public final class ExplainParameters {
     public String device = "auto";
     public long seed = 42;
 
-    /** Parses "gradcam,saliency" or "all" (case-insensitive; spaces and commas separate). */
+    /** Parses "gradcam,saliency" or "all" (case-insensitive; spaces and commas separate; the command line's aliases). */
     public ExplainParameters methods(String list) {
         methods.clear();
-        for (String raw : list.split("[,\\s]+")) {
-            String n = raw.trim().toLowerCase(Locale.ROOT).replace('-', '_');
-            if (n.isEmpty()) continue;
-            if (n.equals("all")) {
-                methods.addAll(METHODS);
-            } else if (METHODS.contains(n)) {
-                methods.add(n);
-            } else {
-                throw new IllegalArgumentException("unknown method '" + raw.trim() + "'; known: " + String.join(", ", METHODS) + ", all");
-            }
+        for (AttributionMethod m : MethodCatalog.parse(String.join(",", list.trim().split("[,\\s]+")), options())) {
+            methods.add(m.id());
         }
         return this;
     }
@@ -66,7 +51,7 @@ public final class ExplainParameters {
         d.addMessage("Methods:");
         for (int i = 0; i < METHODS.size(); i++) {
             // the key GenericDialog records is the first word of the label: the command line's method name
-            d.addCheckbox(METHODS.get(i) + " (" + LABELS.get(i) + ")", methods.contains(METHODS.get(i)));
+            d.addCheckbox(METHODS.get(i) + " (" + MethodCatalog.TITLES.get(METHODS.get(i)) + ")", methods.contains(METHODS.get(i)));
         }
         d.addNumber("Samples (SmoothGrad, SmoothGrad\u00b2, VarGrad)", samples, 0);
         d.addNumber("Steps (Integrated Gradients)", igSteps, 0);
@@ -108,26 +93,11 @@ public final class ExplainParameters {
 
     /** The configured attribution methods (Grad-CAM at the model's default layer). */
     public List<AttributionMethod> attributionMethods() {
-        List<AttributionMethod> out = new ArrayList<>();
-        for (String n : methods) {
-            out.add(switch (n) {
-                case "gradcam" -> new GradCam(false, null);
-                case "gradcampp" -> new GradCam(true, null);
-                case "smoothgrad" -> smooth(SmoothGrad.Variant.SMOOTHGRAD);
-                case "smoothgrad_sq" -> smooth(SmoothGrad.Variant.SMOOTHGRAD_SQ);
-                case "vargrad" -> smooth(SmoothGrad.Variant.VARGRAD);
-                case "saliency" -> new Saliency();
-                case "inputxgrad" -> new InputXGradient();
-                case "ig" -> IntegratedGradients.builder().steps(igSteps).baseline(IntegratedGradients.Baseline.ZERO)
-                    .batchSize(batchSize).build();
-                default -> throw new IllegalArgumentException("unknown method " + n);
-            });
-        }
-        return out;
+        return MethodCatalog.parse(String.join(",", methods), options());
     }
 
-    private AttributionMethod smooth(SmoothGrad.Variant v) {
-        return SmoothGrad.builder().variant(v).samples(samples).noiseFraction(noise).batchSize(batchSize).build();
+    private MethodCatalog.Options options() {
+        return new MethodCatalog.Options(null, samples, noise, igSteps, IntegratedGradients.Baseline.ZERO, batchSize);
     }
 
     /** The colour maps VoxelLens renders with (the same tables as the command line's pictures). */

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.voxellens.io.nifti.NiftiReader;
 import org.voxellens.io.nifti.NiftiWriter;
+import org.voxellens.xai.attribution.MethodCatalog;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
 

@@ -1,30 +1,44 @@
-package org.voxellens.cli;
+package org.voxellens.xai.attribution;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
-import org.voxellens.xai.attribution.AttributionMethod;
-import org.voxellens.xai.attribution.GradCam;
-import org.voxellens.xai.attribution.InputXGradient;
-import org.voxellens.xai.attribution.IntegratedGradients;
-import org.voxellens.xai.attribution.Saliency;
-import org.voxellens.xai.attribution.SmoothGrad;
 
-/** Turns the names users type ("gradcam,smoothgrad,ig") and the method options into configured methods. */
-final class MethodCatalog {
+/**
+ * Turns the names users type ("gradcam,smoothgrad,ig") and the method options into configured methods: the one
+ * mapping the command line, the Fiji plugins and the benchmarks share.
+ */
+public final class MethodCatalog {
 
-    static final List<String> NAMES = List.of("gradcam", "gradcampp", "smoothgrad", "smoothgrad_sq", "vargrad",
+    /** Every method id, in the order results are shown. */
+    public static final List<String> NAMES = List.of("gradcam", "gradcampp", "smoothgrad", "smoothgrad_sq", "vargrad",
         "saliency", "inputxgrad", "ig");
 
-    /** Method options shared by the command line and the demo. */
-    record Options(String layer, int samples, double noise, int igSteps, IntegratedGradients.Baseline igBaseline,
-                   int batchSize) {}
+    /** Display names users know. */
+    public static final Map<String, String> TITLES = Map.of(
+        "gradcam", "Grad-CAM", "gradcampp", "Grad-CAM++", "smoothgrad", "SmoothGrad", "smoothgrad_sq", "SmoothGrad\u00b2",
+        "vargrad", "VarGrad", "saliency", "Saliency", "inputxgrad", "Input \u00d7 Gradient", "ig", "Integrated Gradients");
+
+    /**
+     * Options of the configurable methods.
+     *
+     * @param layer Grad-CAM layer, null for the model's default
+     * @param noise SmoothGrad noise sigma as a fraction of the input's intensity range
+     */
+    public record Options(String layer, int samples, double noise, int igSteps, IntegratedGradients.Baseline igBaseline,
+                          int batchSize) {
+
+        /** The command line's defaults: 25 samples, noise 0.15, 32 IG steps from a zero baseline, batch 8. */
+        public static final Options DEFAULTS = new Options(null, 25, 0.15, 32, IntegratedGradients.Baseline.ZERO, 8);
+    }
 
     private MethodCatalog() {}
 
-    static List<AttributionMethod> parse(String list, Options o) {
+    /** Comma-separated names or aliases (or "all") to methods, in the order given, each once. */
+    public static List<AttributionMethod> parse(String list, Options o) {
         Set<String> names = new LinkedHashSet<>();
         for (String raw : list.split(",")) {
             String n = raw.trim().toLowerCase(Locale.ROOT).replace('-', '_');

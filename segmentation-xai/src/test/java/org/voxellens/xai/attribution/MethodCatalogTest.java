@@ -1,4 +1,4 @@
-package org.voxellens.cli;
+package org.voxellens.xai.attribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.voxellens.xai.attribution.AttributionMethod;
-import org.voxellens.xai.attribution.IntegratedGradients;
 
 class MethodCatalogTest {
 
