@@ -20,12 +20,9 @@ import java.util.Map;
 import org.voxellens.xai.attribution.Attribution;
 import org.voxellens.xai.attribution.AttributionMethod;
 import org.voxellens.xai.attribution.ExplainContext;
-import org.voxellens.xai.attribution.GradCam;
-import org.voxellens.xai.attribution.InputXGradient;
 import org.voxellens.xai.attribution.IntegratedGradients;
+import org.voxellens.xai.attribution.MethodCatalog;
 import org.voxellens.xai.attribution.Progress;
-import org.voxellens.xai.attribution.Saliency;
-import org.voxellens.xai.attribution.SmoothGrad;
 import org.voxellens.xai.metrics.DeletionInsertion;
 import org.voxellens.xai.metrics.Infidelity;
 import org.voxellens.xai.metrics.Localisation;
@@ -374,21 +371,8 @@ public final class LocalisationBenchmark {
 
     /** The method with the benchmark's parameters (Grad-CAM at the model's default layer). */
     static AttributionMethod method(String id, Options o) {
-        return switch (id) {
-            case "saliency" -> new Saliency();
-            case "inputxgrad" -> new InputXGradient();
-            case "smoothgrad", "smoothgrad_sq", "vargrad" -> SmoothGrad.builder()
-                .variant(switch (id) {
-                    case "smoothgrad" -> SmoothGrad.Variant.SMOOTHGRAD;
-                    case "smoothgrad_sq" -> SmoothGrad.Variant.SMOOTHGRAD_SQ;
-                    default -> SmoothGrad.Variant.VARGRAD;
-                })
-                .samples(o.smoothGradSamples()).noiseFraction(o.noiseFraction()).batchSize(o.batchSize()).build();
-            case "ig" -> IntegratedGradients.builder().steps(o.igSteps()).batchSize(o.batchSize()).build();
-            case "gradcam" -> new GradCam(false, null);
-            case "gradcampp" -> new GradCam(true, null);
-            default -> throw new IllegalArgumentException("unknown method " + id);
-        };
+        return MethodCatalog.parse(id, new MethodCatalog.Options(null, o.smoothGradSamples(), o.noiseFraction(), o.igSteps(),
+            IntegratedGradients.Baseline.ZERO, o.batchSize())).get(0);
     }
 
     /** Euclidean distance in mm from a voxel to a point (both on the map's grid). */
