@@ -13,13 +13,13 @@ import java.util.stream.Stream;
  * Results are written into a hidden staging folder beside their destination and moved into place only when the
  * whole run has succeeded, so a failed or cancelled run leaves no partial files in the output folder.
  */
-final class OutputStaging implements AutoCloseable {
+public final class OutputStaging implements AutoCloseable {
 
     private final Path out;
     private final Path staging;
     private boolean committed;
 
-    OutputStaging(Path out) throws IOException {
+    public OutputStaging(Path out) throws IOException {
         this.out = out.toAbsolutePath().normalize();
         if (Files.exists(this.out) && !Files.isDirectory(this.out)) {
             throw new IOException(out + ": output exists and is not a folder");
@@ -30,10 +30,10 @@ final class OutputStaging implements AutoCloseable {
     }
 
     /** Where to write a result file before commit. */
-    Path file(String name) { return staging.resolve(name); }
+    public Path file(String name) { return staging.resolve(name); }
 
     /** Moves every staged file into the output folder (replacing older results of the same name). */
-    List<Path> commit() throws IOException {
+    public List<Path> commit() throws IOException {
         Files.createDirectories(out);
         List<Path> files;
         try (Stream<Path> s = Files.list(staging)) {
@@ -53,7 +53,7 @@ final class OutputStaging implements AutoCloseable {
         return files.stream().map(f -> out.resolve(f.getFileName())).toList();
     }
 
-    Path outputFolder() { return out; }
+    public Path outputFolder() { return out; }
 
     @Override
     public void close() throws IOException {

@@ -23,6 +23,7 @@ import java.util.concurrent.CancellationException;
 import org.voxellens.io.VolumeReader;
 import org.voxellens.io.nifti.NiftiWriteOptions;
 import org.voxellens.io.nifti.NiftiWriter;
+import org.voxellens.cli.OutputStaging;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
 import org.voxellens.volumetric.render.ColorMap;
@@ -244,23 +245,21 @@ public class ExplainVolume implements PlugIn {
         p.validate();
         Volume source = VolumeReader.read(Path.of(imagePath), null).volume();
         Explainer.Result res = explain(source, p, new IJProgress("VoxelLens: "));
-        Path out = Path.of(outDir);
-        Files.createDirectories(out);
-        List<Path> written = new ArrayList<>();
-        StringBuilder csv = new StringBuilder("method,seconds,peak_value,peak_i,peak_j,peak_k,peak_x_mm,peak_y_mm,peak_z_mm\n");
-        for (Explainer.MethodResult m : res.methods()) {
-            String id = m.method().id();
-            Path f = out.resolve(id + ".nii.gz");
-            NiftiWriter.write(m.onSource(), f, NiftiWriteOptions.defaults().withDescription("VoxelLens " + id));
-            written.add(f);
-            int[] pk = HeatMapRenderer.peakVoxel(m.onSource());
-            double[] w = m.onSource().geometry().voxelToWorld(pk[0], pk[1], pk[2]);
-            csv.append(String.format(Locale.ROOT, "%s,%.3f,%g,%d,%d,%d,%.2f,%.2f,%.2f%n", id, m.seconds(),
-                m.onSource().get(pk[0], pk[1], pk[2]), pk[0], pk[1], pk[2], w[0], w[1], w[2]));
+        List<Path> written;
+        // Staged like the command line's results: a failure leaves no partial files in outDir.
+        try (OutputStaging out = new OutputStaging(Path.of(outDir))) {
+            StringBuilder csv = new StringBuilder("method,seconds,peak_value,peak_i,peak_j,peak_k,peak_x_mm,peak_y_mm,peak_z_mm\n");
+            for (Explainer.MethodResult m : res.methods()) {
+                String id = m.method().id();
+                NiftiWriter.write(m.onSource(), out.file(id + ".nii.gz"), NiftiWriteOptions.defaults().withDescription("VoxelLens " + id));
+                int[] pk = HeatMapRenderer.peakVoxel(m.onSource());
+                double[] w = m.onSource().geometry().voxelToWorld(pk[0], pk[1], pk[2]);
+                csv.append(String.format(Locale.ROOT, "%s,%.3f,%g,%d,%d,%d,%.2f,%.2f,%.2f%n", id, m.seconds(),
+                    m.onSource().get(pk[0], pk[1], pk[2]), pk[0], pk[1], pk[2], w[0], w[1], w[2]));
+            }
+            Files.writeString(out.file("voxellens-timing.csv"), csv, StandardCharsets.UTF_8);
+            written = out.commit();
         }
-        Path table = out.resolve("voxellens-timing.csv");
-        Files.writeString(table, csv, StandardCharsets.UTF_8);
-        written.add(table);
         IJ.showProgress(1.0);
         return written;
     }
