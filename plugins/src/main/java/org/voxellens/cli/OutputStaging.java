@@ -1,13 +1,11 @@
 package org.voxellens.cli;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.voxellens.volumetric.AtomicFiles;
 
 /**
  * Results are written into a hidden staging folder beside their destination and moved into place only when the
@@ -41,12 +39,8 @@ public final class OutputStaging implements AutoCloseable {
         }
         for (Path f : files) {
             Path dest = out.resolve(f.getFileName());
-            if (Files.isDirectory(dest) && !Files.isSymbolicLink(dest)) deleteTree(dest); // an older run's series folder
-            try {
-                Files.move(f, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(f, dest, StandardCopyOption.REPLACE_EXISTING);
-            }
+            if (Files.isDirectory(dest) && !Files.isSymbolicLink(dest)) AtomicFiles.deleteTree(dest); // an older run's series folder
+            AtomicFiles.replace(f, dest);
         }
         committed = true;
         deleteStaging();
@@ -61,12 +55,6 @@ public final class OutputStaging implements AutoCloseable {
     }
 
     private void deleteStaging() throws IOException {
-        if (Files.exists(staging)) deleteTree(staging);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        AtomicFiles.deleteTree(staging);
     }
 }

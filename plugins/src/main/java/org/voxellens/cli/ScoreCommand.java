@@ -68,7 +68,7 @@ final class ScoreCommand implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>(r.toMap());
             out.put("map", map.toString());
             out.put("mask", mask.toString());
-            AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(out));
+            org.voxellens.volumetric.AtomicFiles.writeString(json, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(out));
         }
         return 0;
     }

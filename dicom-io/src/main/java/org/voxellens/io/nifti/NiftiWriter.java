@@ -7,11 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,6 +17,7 @@ import java.util.function.UnaryOperator;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
+import org.voxellens.volumetric.AtomicFiles;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
 
@@ -66,7 +65,7 @@ public final class NiftiWriter {
                 out.flush();
                 channel.force(true);
             }
-            moveIntoPlace(temp, target);
+            AtomicFiles.replace(temp, target);
         } catch (IOException | RuntimeException | Error e) {
             try {
                 Files.deleteIfExists(temp);
@@ -168,14 +167,6 @@ public final class NiftiWriter {
             } catch (IOException e) {
                 throw new NiftiException(target, "cannot create a temporary file in " + dir + " (" + e + ")", e);
             }
-        }
-    }
-
-    private static void moveIntoPlace(Path temp, Path target) throws IOException {
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

@@ -538,8 +538,8 @@ public final class Bench {
     }
 
     private static void deleteTree(Path p) {
-        try (var s = Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        try {
+            org.voxellens.volumetric.AtomicFiles.deleteTree(p);
         } catch (IOException ignored) {
             // a temp folder left behind
         }

@@ -4,11 +4,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
+import org.voxellens.volumetric.AtomicFiles;
 
 /** PNG encoding, and writing that never leaves a half-written figure for a report or viewer to pick up. */
 public final class Png {
@@ -27,18 +26,7 @@ public final class Png {
 
     /** Writes to a temporary file beside {@code target}, then moves it into place (atomically where supported). */
     public static void write(BufferedImage image, Path target) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, encode(image));
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        byte[] png = encode(image);
+        AtomicFiles.write(target, tmp -> Files.write(tmp, png));
     }
 }

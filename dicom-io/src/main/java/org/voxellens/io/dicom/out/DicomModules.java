@@ -5,10 +5,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.math.MathContext;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 import com.pixelmed.dicom.Attribute;
@@ -21,6 +19,7 @@ import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.dicom.TransferSyntax;
 
+import org.voxellens.volumetric.AtomicFiles;
 import org.voxellens.volumetric.Geometry;
 
 /**
@@ -173,27 +172,12 @@ public final class DicomModules {
         } catch (DicomException e) {
             throw new IOException(target + ": cannot make the file meta information (" + e.getMessage() + ")", e);
         }
-        Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-        try {
+        AtomicFiles.write(target, tmp -> {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 list.write(out, TransferSyntax.ExplicitVRLittleEndian, true, true);
             } catch (DicomException e) {
                 throw new IOException(target + ": cannot encode the DICOM object (" + e.getMessage() + ")", e);
             }
-            moveIntoPlace(tmp, abs);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    static void moveIntoPlace(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
+        });
     }
 }

@@ -1,17 +1,13 @@
 package org.voxellens.io.dicom.out;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.OtherWordAttribute;
@@ -19,6 +15,7 @@ import com.pixelmed.dicom.SOPClass;
 import com.pixelmed.dicom.TagFromName;
 
 import org.voxellens.io.dicom.DicomException;
+import org.voxellens.volumetric.AtomicFiles;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
 
@@ -217,11 +214,7 @@ public final class ImageSeriesWriter {
                 DicomModules.writeAtomically(l, f);
             }
             if (Files.isDirectory(target)) Files.delete(target); // empty (checked above)
-            try {
-                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(staging, target);
-            }
+            AtomicFiles.replace(staging, target);
             ok = true;
         } finally {
             if (!ok) deleteTree(staging);
@@ -329,9 +322,8 @@ public final class ImageSeriesWriter {
     }
 
     private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> st = Files.walk(dir)) {
-            for (Path p : st.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        try {
+            AtomicFiles.deleteTree(dir);
         } catch (IOException ignored) {
             // best effort: the original error is what matters
         }

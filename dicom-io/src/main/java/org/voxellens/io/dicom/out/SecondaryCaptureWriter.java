@@ -4,15 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.OtherByteAttribute;
 import com.pixelmed.dicom.TagFromName;
 
 import org.voxellens.io.dicom.DicomException;
+import org.voxellens.volumetric.AtomicFiles;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
 import org.voxellens.volumetric.render.RenderOptions;
@@ -64,16 +63,14 @@ final class SecondaryCaptureWriter {
             }
             for (String name : names) {
                 Path target = outDir.resolve(name);
-                DicomModules.moveIntoPlace(staging.resolve(name), target);
+                AtomicFiles.replace(staging.resolve(name), target);
                 moved.add(target);
             }
             ok = true;
             return moved;
         } finally {
             if (!ok) DicomResultWriter.deleteQuietly(moved);
-            try (Stream<Path> st = Files.walk(staging)) {
-                for (Path p : st.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            AtomicFiles.deleteTree(staging);
         }
     }
 
