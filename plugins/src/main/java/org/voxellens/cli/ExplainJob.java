@@ -123,6 +123,7 @@ final class ExplainJob {
                     log.printf(Locale.ROOT, "      %-18s %s  (%.1f s)%n", mr.metric(), brief(mr.values()), mr.cost().seconds());
                 }
             }
+            if (metrics != null) Files.writeString(staging.file("scores.csv"), scoresCsv(res), StandardCharsets.UTF_8);
             if (res.prediction().labels() != null) {
                 NiftiWriter.write(res.prediction().labels(), staging.file("segmentation.nii.gz"),
                     NiftiWriteOptions.defaults().withDescription("VoxelLens predicted labels"));
@@ -305,6 +306,23 @@ final class ExplainJob {
             return b.toString().trim() + ")";
         }
         return "voxels per class on the model grid " + p.voxelCounts();
+    }
+
+    /** Every scalar score, one row each (spreadsheets and batch runs; the full results stay in summary.json). */
+    static String scoresCsv(Explainer.Result res) {
+        StringBuilder b = new StringBuilder("method,metric,name,value,seconds\n");
+        for (Explainer.MethodResult m : res.methods()) {
+            for (MetricResult mr : m.metrics()) {
+                mr.values().forEach((k, v) -> {
+                    String value = v instanceof Number n ? String.format(Locale.ROOT, "%.6g", n.doubleValue())
+                        : v instanceof Boolean ? v.toString() : null;
+                    if (value != null) {
+                        b.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%.3f%n", m.method().id(), mr.metric(), k, value, mr.cost().seconds()));
+                    }
+                });
+            }
+        }
+        return b.toString();
     }
 
     /** The scalar numbers of a metric result on one line (curves and lists stay in summary.json). */

@@ -3,6 +3,7 @@ package org.voxellens.fiji;
 import ij.Macro;
 import ij.gui.GenericDialog;
 import java.awt.GraphicsEnvironment;
+import java.awt.HeadlessException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,11 +29,13 @@ final class DialogValues {
     /** A dialog, or the macro options when the JVM is headless; throws when headless without options. */
     static DialogValues create(String title) {
         String o = Macro.getOptions();
-        if (GraphicsEnvironment.isHeadless()) {
+        try {
+            // Fiji's headless mode (ij1-patcher) swaps in a GenericDialog that reads the macro options: use it
+            return new DialogValues(new GenericDialog(title), null);
+        } catch (HeadlessException noDialogs) {
             if (o == null) throw new IllegalStateException(title + ": running headless, every option must be passed as macro options");
             return new DialogValues(null, " " + o.trim() + " ");
         }
-        return new DialogValues(new GenericDialog(title), null);
     }
 
     /** Headless reading of the given options (for tests and callers that hold an options string). */
@@ -59,7 +62,9 @@ final class DialogValues {
 
     void addFile(String label, String def, boolean directory) {
         if (gd != null) {
-            if (directory) gd.addDirectoryField(label, def, 40);
+            // Fiji's headless GenericDialog has no file fields; a string field records and replays the same key
+            if (GraphicsEnvironment.isHeadless()) gd.addStringField(label, def, 40);
+            else if (directory) gd.addDirectoryField(label, def, 40);
             else gd.addFileField(label, def, 40);
         }
         fields.add(new Object[] {"s", label, def, null});

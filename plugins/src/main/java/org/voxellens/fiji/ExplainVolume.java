@@ -60,26 +60,12 @@ public class ExplainVolume implements PlugIn {
     @Override
     public void run(String arg) {
         ImagePlus imp = WindowManager.getCurrentImage();
-        if (imp == null) {
-            fail("No image is open. Open one with Plugins>VoxelLens>Open Medical Volume... first.");
+        String problem = notExplainable(imp);
+        if (problem != null) {
+            fail(problem);
             return;
         }
-        if (imp.getNChannels() > 1 || imp.getNFrames() > 1) {
-            fail(imp.getTitle() + " has " + imp.getNChannels() + " channels and " + imp.getNFrames()
-                + " frames; Explain Volume needs a single-channel 3D stack.");
-            return;
-        }
-        if (VolumeImages.storedGeometry(imp).isEmpty()) {
-            if (!VolumeImages.calibrationUsable(imp)) {
-                fail(imp.getTitle() + " was not opened with Plugins>VoxelLens>Open Medical Volume... and has no calibration "
-                    + "in mm: its position in the patient is unknown. Open it with Open Medical Volume, or set the voxel "
-                    + "size (mm) under Image>Properties.");
-                return;
-            }
-            IJ.log("VoxelLens: " + imp.getTitle() + " has no VoxelLens geometry; using its calibration with identity "
-                + "direction (voxel axes = patient L, P, S). Maps are saved on that grid.");
-        }
-        ExplainParameters p = copy(remembered);
+        ExplainParameters p = withSettings(copy(remembered));
         try {
             DialogValues d = DialogValues.create(TITLE);
             p.addTo(d);
@@ -102,6 +88,25 @@ public class ExplainVolume implements PlugIn {
         } finally {
             IJ.showProgress(1.0);
         }
+    }
+
+    /** Why an image cannot be explained (a message for the user), or null when it can. */
+    static String notExplainable(ImagePlus imp) {
+        if (imp == null) return "No image is open. Open one with Plugins>VoxelLens>Open Medical Volume... first.";
+        if (imp.getNChannels() > 1 || imp.getNFrames() > 1) {
+            return imp.getTitle() + " has " + imp.getNChannels() + " channels and " + imp.getNFrames()
+                + " frames; VoxelLens needs a single-channel 3D stack.";
+        }
+        if (VolumeImages.storedGeometry(imp).isEmpty()) {
+            if (!VolumeImages.calibrationUsable(imp)) {
+                return imp.getTitle() + " was not opened with Plugins>VoxelLens>Open Medical Volume... and has no calibration "
+                    + "in mm: its position in the patient is unknown. Open it with Open Medical Volume, or set the voxel "
+                    + "size (mm) under Image>Properties.";
+            }
+            IJ.log("VoxelLens: " + imp.getTitle() + " has no VoxelLens geometry; using its calibration with identity "
+                + "direction (voxel axes = patient L, P, S). Maps are saved on that grid.");
+        }
+        return null;
     }
 
     /** The images the last {@link #run(String)} produced (also shown, or registered in batch mode). */
@@ -129,7 +134,23 @@ public class ExplainVolume implements PlugIn {
             out.setProperty("voxellens.method", m.method().id());
             out.setProp("voxellens.method", m.method().id());
             out.setProp("voxellens.target", res.target().describe());
+            out.setProp(ExplanationImage.MODEL, p.model.toString());
+            out.setProp(ExplanationImage.LUT, p.lut);
+            out.setProp(ExplanationImage.OPACITY, p.opacity);
+            out.setProp(ExplanationImage.THRESHOLD, p.threshold);
+            out.setProp(ExplanationImage.SECONDS, m.seconds());
+            if (imp.getProp("voxellens.source") != null) out.setProp("voxellens.source", imp.getProp("voxellens.source"));
             results.add(out);
+        }
+        if (res.prediction().labels() != null) {
+            // segmentation models: the predicted labels too (Export Results writes them as NIfTI and DICOM SEG)
+            ImagePlus labels = VolumeImages.toImagePlus(res.prediction().labels(), imp.getTitle() + " - segmentation");
+            labels.setProp(ExplanationImage.KIND, "labels");
+            labels.setProp(ExplanationImage.CLASSES, String.join(",", res.prediction().voxelCounts().keySet()));
+            labels.setProp(ExplanationImage.MODEL, p.model.toString());
+            if (imp.getProp("voxellens.source") != null) labels.setProp("voxellens.source", imp.getProp("voxellens.source"));
+            labels.setDisplayRange(0, Math.max(1, res.prediction().voxelCounts().size() - 1));
+            results.add(labels);
         }
         IJ.log(String.format(Locale.ROOT, "VoxelLens: %s, target %s, prediction %s; %s", imp.getTitle(), res.target().describe(),
             res.prediction().predictedClass(), timings(res)));
@@ -137,15 +158,22 @@ public class ExplainVolume implements PlugIn {
     }
 
     static Explainer.Result explain(Volume source, ExplainParameters p, Progress progress) throws IOException {
+        return explain(source, p, null, progress);
+    }
+
+    /** The one explain path of the Fiji commands; {@code metrics} null: no scores. */
+    static Explainer.Result explain(Volume source, ExplainParameters p, Explainer.MetricsRequest metrics, Progress progress)
+        throws IOException {
         ModelPackage pkg = ModelPackage.open(p.model);
         if (p.methods.stream().anyMatch(m -> m.startsWith("gradcam"))) pkg.gradCamLayer(null); // fail before loading
+        VoxelLensSettings.load().applyThreads();
         try (TorchModel model = TorchModel.load(pkg, DeviceSpec.parse(p.device))) {
-            return new Explainer(model).explain(source, new TargetSpec(p.target, null), null, p.attributionMethods(), p.seed,
-                progress);
+            return new Explainer(model).explain(source, new TargetSpec(p.target, null), null, p.attributionMethods(), metrics,
+                p.seed, progress);
         }
     }
 
-    private static ImagePlus composite(ImagePlus anatomyImp, Volume anatomy, Volume map, String title, ColorMap cmap,
+    static ImagePlus composite(ImagePlus anatomyImp, Volume anatomy, Volume map, String title, ColorMap cmap,
                                        ExplainParameters p) {
         Geometry g = anatomy.geometry();
         int nx = g.nx(), ny = g.ny(), nz = g.nz(), n = nx * ny;
@@ -205,7 +233,15 @@ public class ExplainVolume implements PlugIn {
         return sb.toString().trim();
     }
 
-    private static ExplainParameters copy(ExplainParameters from) {
+    /** Until the user picks otherwise, the device and the first model package of Settings. */
+    static ExplainParameters withSettings(ExplainParameters p) {
+        VoxelLensSettings s = VoxelLensSettings.load();
+        if (p.model == null) p.model = s.modelPackages().stream().findFirst().orElse(null);
+        if ("auto".equals(p.device)) p.device = s.device();
+        return p;
+    }
+
+    static ExplainParameters copy(ExplainParameters from) {
         ExplainParameters p = new ExplainParameters();
         copyInto(from, p);
         return p;

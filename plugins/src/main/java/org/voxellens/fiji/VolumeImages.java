@@ -118,13 +118,21 @@ public final class VolumeImages {
 
     /** The image's voxels (first channel and frame; calibrated values for 8/16-bit) on its geometry. */
     public static Volume toVolume(ImagePlus imp) {
+        return toVolume(imp, 1);
+    }
+
+    /** One channel (1-based) of the first frame, on the image's geometry. */
+    public static Volume toVolume(ImagePlus imp, int channel) {
+        if (channel < 1 || channel > imp.getNChannels()) {
+            throw new IllegalArgumentException(imp.getTitle() + " has no channel " + channel);
+        }
         Geometry g = geometryOf(imp);
         int nx = g.nx(), ny = g.ny(), nz = g.nz();
         float[] d = new float[nx * ny * nz];
         ImageStack stack = imp.getStack();
         float[] ctable = imp.getBitDepth() == 32 ? null : imp.getCalibration().getCTable();
         for (int k = 0; k < nz; k++) {
-            ImageProcessor ip = stack.getProcessor(imp.getStackIndex(1, k + 1, 1));
+            ImageProcessor ip = stack.getProcessor(imp.getStackIndex(channel, k + 1, 1));
             int off = k * nx * ny;
             if (ip instanceof FloatProcessor fp) {
                 System.arraycopy((float[]) fp.getPixels(), 0, d, off, nx * ny);
