@@ -185,13 +185,17 @@ public class ExplainVolume implements PlugIn {
         ImagePlus imp = new ImagePlus(title, stack);
         imp.setDimensions(2, nz, 1);
         CompositeImage c = new CompositeImage(imp, IJ.COMPOSITE);
-        // additive composite: the heat LUT's first entry is black, so values under the threshold add no colour
-        double a = 1 - p.opacity / 2, h = 0.5 + p.opacity / 2;
+        // additive composite: the heat LUT's first entry is black, so values under the threshold add no colour.
+        // Opacity trades anatomy brightness for heat (0: anatomy only, 1: map only); a bright lesion under a
+        // full-brightness anatomy would saturate to white and hide the colours.
+        double a = 1 - p.opacity, h = Math.min(1, 2 * p.opacity);
         LUT gray = scaledLut(ColorMap.GRAYS, a);
         float[] ar = VolumeImages.percentiles(anatomy.data(), 0.005, 0.995);
         gray.min = ar[0];
         gray.max = ar[1] > ar[0] ? ar[1] : ar[0] + 1;
         LUT heat = scaledLut(cmap, h);
+        // below the threshold (LUT index 0) no colour at all, also for maps whose first colour is not black (Jet, Viridis)
+        heat = blackBelow(heat);
         double robustMax = robustMax(map.data());
         heat.min = p.threshold * robustMax;
         heat.max = robustMax;
@@ -201,6 +205,15 @@ public class ExplainVolume implements PlugIn {
         c.setPosition(1, c.getSlice(), 1);
         c.setDisplayRange(gray.min, gray.max);
         return c;
+    }
+
+    private static LUT blackBelow(LUT lut) {
+        byte[] r = new byte[256], g = new byte[256], b = new byte[256];
+        lut.getReds(r);
+        lut.getGreens(g);
+        lut.getBlues(b);
+        r[0] = g[0] = b[0] = 0;
+        return new LUT(r, g, b);
     }
 
     private static LUT scaledLut(ColorMap cmap, double factor) {
