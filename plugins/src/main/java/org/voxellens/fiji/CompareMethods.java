@@ -60,7 +60,7 @@ public class CompareMethods implements PlugIn {
         }
         try {
             Volume source = VolumeImages.toVolume(imp);
-            Explainer.Result res = ExplainVolume.explain(source, p, metrics.isEmpty() ? null
+            Explainer.Result res = ExplainVolume.explain(source, p, ExplainVolume.roiVolume(imp, p), metrics.isEmpty() ? null
                 : new Explainer.MetricsRequest(metrics, new MetricCatalog.Options(null, null, null, p.batchSize, null), null),
                 new IJProgress("VoxelLens compare: "));
             result = montage(imp, source, res, p);

@@ -34,6 +34,15 @@ public final class ExplainParameters {
     public double threshold = 0.2;
     public String device = "auto";
     public long seed = 42;
+    /** Segmentation models: predicted (default), roi or channel, as the command line's --region. */
+    public String region = "predicted";
+    /** "none", "selection" (the image's ROI on every slice) or the title of an open mask image (non-zero = inside). */
+    public String roi = ROI_NONE;
+    /** Orthogonal views of the result (interactive only). */
+    public boolean orthogonal;
+
+    static final String[] REGIONS = {"predicted", "roi", "channel"};
+    static final String ROI_NONE = "none", ROI_SELECTION = "selection";
 
     /** Parses "gradcam,saliency" or "all" (case-insensitive; spaces and commas separate; the command line's aliases). */
     public ExplainParameters methods(String list) {
@@ -48,6 +57,9 @@ public final class ExplainParameters {
     void addTo(DialogValues d) {
         d.addFile("Model folder", model == null ? "" : model.toString(), true);
         d.addString("Target class (empty: model default)", target == null ? "" : target, 12);
+        d.addChoice("Region (segmentation models)", REGIONS, region);
+        String[] rois = roiChoices();
+        d.addChoice("ROI", rois, java.util.Arrays.asList(rois).contains(roi) ? roi : ROI_NONE);
         d.addMessage("Methods:");
         for (int i = 0; i < METHODS.size(); i++) {
             // the key GenericDialog records is the first word of the label: the command line's method name
@@ -59,6 +71,20 @@ public final class ExplainParameters {
         d.addNumber("Opacity", opacity, 2);
         d.addNumber("Threshold (fraction of the robust maximum)", threshold, 2);
         d.addChoice("Device", DEVICES, device);
+        d.addCheckbox("Orthogonal views of the result", orthogonal);
+    }
+
+    /** none, selection, and the titles of the open single-channel images (candidate masks). */
+    static String[] roiChoices() {
+        List<String> c = new java.util.ArrayList<>(List.of(ROI_NONE, ROI_SELECTION));
+        int[] ids = ij.WindowManager.getIDList();
+        if (ids != null) {
+            for (int id : ids) {
+                ij.ImagePlus imp = ij.WindowManager.getImage(id);
+                if (imp != null && imp.getNChannels() == 1 && !c.contains(imp.getTitle())) c.add(imp.getTitle());
+            }
+        }
+        return c.toArray(String[]::new);
     }
 
     /** Reads the fields in the order {@link #addTo} added them, then validates. */
@@ -67,6 +93,8 @@ public final class ExplainParameters {
         model = m.isEmpty() ? null : Path.of(m);
         String t = d.nextString().trim();
         target = t.isEmpty() ? null : t;
+        region = d.nextChoice();
+        roi = d.nextChoice();
         methods.clear();
         for (String id : METHODS) {
             if (d.nextBoolean()) methods.add(id);
@@ -77,6 +105,7 @@ public final class ExplainParameters {
         opacity = d.nextNumber();
         threshold = d.nextNumber();
         device = d.nextChoice();
+        orthogonal = d.nextBoolean();
         validate();
     }
 
@@ -89,6 +118,14 @@ public final class ExplainParameters {
         if (!(threshold >= 0 && threshold < 1)) throw new IllegalArgumentException("threshold must be in [0, 1)");
         ColorMap.byName(lut);
         DeviceSpec.parse(device);
+        if (!List.of(REGIONS).contains(region)) throw new IllegalArgumentException("region must be one of " + String.join(", ", REGIONS));
+    }
+
+    /** The target as the explain pipeline takes it: an ROI implies region roi, "predicted" is the default (null). */
+    org.voxellens.xai.target.TargetSpec targetSpec() {
+        String r = ROI_NONE.equals(roi) ? region : "roi";
+        return new org.voxellens.xai.target.TargetSpec(target, r.equals("predicted") ? null
+            : org.voxellens.xai.target.SegmentationTarget.Region.valueOf(r.toUpperCase(Locale.ROOT)));
     }
 
     /** The configured attribution methods (Grad-CAM at the model's default layer). */

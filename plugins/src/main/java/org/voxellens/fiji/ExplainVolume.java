@@ -33,7 +33,6 @@ import org.voxellens.xai.model.ModelPackage;
 import org.voxellens.xai.pipeline.Explainer;
 import org.voxellens.xai.runtime.DeviceSpec;
 import org.voxellens.xai.runtime.TorchModel;
-import org.voxellens.xai.target.TargetSpec;
 
 /**
  * Plugins > VoxelLens > Explain Volume...: explains the current image (opened with Open Medical Volume, or any
@@ -80,6 +79,8 @@ public class ExplainVolume implements PlugIn {
             for (ImagePlus out : explain(imp, p, new IJProgress("VoxelLens: "))) {
                 if (!GraphicsEnvironment.isHeadless() || Interpreter.isBatchMode()) out.show();
             }
+            // ImageJ's own orthogonal views follow the stack's position and channels, so they stay in sync with it
+            if (p.orthogonal && !GraphicsEnvironment.isHeadless() && !results.isEmpty()) IJ.run(results.get(0), "Orthogonal Views", "");
         } catch (CancellationException e) {
             IJ.showStatus("VoxelLens: cancelled");
             error = "cancelled";
@@ -124,7 +125,7 @@ public class ExplainVolume implements PlugIn {
     public List<ImagePlus> explain(ImagePlus imp, ExplainParameters p, Progress progress) throws IOException {
         p.validate();
         Volume source = VolumeImages.toVolume(imp);
-        Explainer.Result res = explain(source, p, progress);
+        Explainer.Result res = explain(source, p, roiVolume(imp, p), null, progress);
         Optional<String> info = Optional.ofNullable(imp.getInfoProperty());
         ColorMap cmap = ColorMap.byName(p.lut);
         for (Explainer.MethodResult m : res.methods()) {
@@ -158,18 +159,44 @@ public class ExplainVolume implements PlugIn {
     }
 
     static Explainer.Result explain(Volume source, ExplainParameters p, Progress progress) throws IOException {
-        return explain(source, p, null, progress);
+        return explain(source, p, null, null, progress);
     }
 
-    /** The one explain path of the Fiji commands; {@code metrics} null: no scores. */
-    static Explainer.Result explain(Volume source, ExplainParameters p, Explainer.MetricsRequest metrics, Progress progress)
+    /** The ROI the parameters name, as a 0/1 volume: the image's selection on every slice, or an open mask image. */
+    static Volume roiVolume(ImagePlus imp, ExplainParameters p) {
+        if (ExplainParameters.ROI_NONE.equals(p.roi)) return null;
+        if (ExplainParameters.ROI_SELECTION.equals(p.roi)) {
+            ij.gui.Roi sel = imp.getRoi();
+            if (sel == null || !sel.isArea()) throw new IllegalArgumentException(imp.getTitle() + " has no area selection to use as the ROI");
+            Geometry g = VolumeImages.geometryOf(imp);
+            ij.process.ImageProcessor m = sel.getMask();
+            java.awt.Rectangle b = sel.getBounds();
+            float[] d = new float[g.nx() * g.ny() * g.nz()];
+            for (int y = Math.max(0, b.y); y < Math.min(g.ny(), b.y + b.height); y++) {
+                for (int x = Math.max(0, b.x); x < Math.min(g.nx(), b.x + b.width); x++) {
+                    if (m == null || m.get(x - b.x, y - b.y) != 0) {
+                        for (int k = 0; k < g.nz(); k++) d[(k * g.ny() + y) * g.nx() + x] = 1;
+                    }
+                }
+            }
+            return new Volume(g, d);
+        }
+        ImagePlus mask = WindowManager.getImage(p.roi);
+        if (mask == null) throw new IllegalArgumentException("ROI image '" + p.roi + "' is not open");
+        Volume v = VolumeImages.toVolume(mask);
+        float[] d = v.data().clone();
+        for (int i = 0; i < d.length; i++) d[i] = d[i] != 0 ? 1 : 0;
+        return new Volume(v.geometry(), d);
+    }
+
+    /** The one explain path of the Fiji commands; {@code roi} and {@code metrics} may be null. */
+    static Explainer.Result explain(Volume source, ExplainParameters p, Volume roi, Explainer.MetricsRequest metrics, Progress progress)
         throws IOException {
         ModelPackage pkg = ModelPackage.open(p.model);
         if (p.methods.stream().anyMatch(m -> m.startsWith("gradcam"))) pkg.gradCamLayer(null); // fail before loading
         VoxelLensSettings.load().applyThreads();
         try (TorchModel model = TorchModel.load(pkg, DeviceSpec.parse(p.device))) {
-            return new Explainer(model).explain(source, new TargetSpec(p.target, null), null, p.attributionMethods(), metrics,
-                p.seed, progress);
+            return new Explainer(model).explain(source, p.targetSpec(), roi, p.attributionMethods(), metrics, p.seed, progress);
         }
     }
 
@@ -274,6 +301,9 @@ public class ExplainVolume implements PlugIn {
         to.threshold = from.threshold;
         to.device = from.device;
         to.seed = from.seed;
+        to.region = from.region;
+        to.roi = from.roi;
+        to.orthogonal = from.orthogonal;
     }
 
     // ---------------------------------------------------------------- headless / macro entry points

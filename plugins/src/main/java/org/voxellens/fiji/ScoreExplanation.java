@@ -62,7 +62,7 @@ public class ScoreExplanation implements PlugIn {
         }
         try {
             Volume source = VolumeImages.toVolume(imp);
-            Explainer.Result res = ExplainVolume.explain(source, p, new Explainer.MetricsRequest(metrics,
+            Explainer.Result res = ExplainVolume.explain(source, p, ExplainVolume.roiVolume(imp, p), new Explainer.MetricsRequest(metrics,
                 new MetricCatalog.Options(perturbations, points, null, p.batchSize, null), null), new IJProgress("VoxelLens scores: "));
             table = ResultsTable.getResultsTable();
             if (table == null) table = new ResultsTable();

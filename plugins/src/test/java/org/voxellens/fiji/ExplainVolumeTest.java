@@ -92,6 +92,39 @@ class ExplainVolumeTest {
     }
 
     @Test
+    @Timeout(120)
+    void segmentationTargetWithAMaskImageAsRoiAndThePredictedLabels() throws Exception {
+        Interpreter.batchMode = true;
+        ImagePlus mask = OpenMedicalVolume.open(MASK.toString(), null);
+        mask.show(); // an open image: the ROI choice lists it by title
+        ImagePlus imp = OpenMedicalVolume.open(SAMPLE.toString(), null);
+        String options = "model=[" + HOME.resolve("models/demo-segmenter") + "] target=lesion region=predicted roi=["
+            + mask.getTitle() + "] saliency samples=4 steps=8 lut=Viridis opacity=0.50 threshold=0.20 device=cpu";
+        ExplainVolume plugin = runAsMacro(new ExplainVolume(), imp, options);
+        assertNull(plugin.error(), plugin.error());
+        List<ImagePlus> results = plugin.results();
+        assertEquals(2, results.size(), "the map and the predicted labels");
+        assertTrue(results.get(0).getProp("voxellens.target").contains("over the ROI ("), results.get(0).getProp("voxellens.target"));
+        ImagePlus labels = results.get(1);
+        assertEquals("labels", labels.getProp("voxellens.kind"));
+        assertEquals("background,lesion", labels.getProp("voxellens.classes"));
+        Volume lab = VolumeImages.toVolume(labels), gt = VolumeReader.read(MASK, null).volume();
+        assertTrue(lab.geometry().sameGrid(gt.geometry(), 1e-3), "labels on the input grid");
+        long both = 0, predicted = 0;
+        for (int i = 0; i < gt.data().length; i++) {
+            if (lab.data()[i] == 1) predicted++;
+            if (lab.data()[i] == 1 && gt.data()[i] > 0) both++;
+        }
+        assertTrue(predicted > 0 && both > 0.5 * predicted, "the segmenter finds the lesion: " + both + "/" + predicted);
+        int[] peak = peak(results.get(0));
+        assertTrue(distanceToMask(gt, peak) < 10, "ROI-targeted saliency peaks at the lesion");
+        ExplanationImage e = ExplanationImage.of(results.get(0)).orElseThrow();
+        assertEquals("saliency", e.method());
+        assertEquals("viridis", e.render().colorMap().name().toLowerCase(java.util.Locale.ROOT));
+        assertTrue(ExplanationImage.of(labels).orElseThrow().isLabels());
+    }
+
+    @Test
     void anImageWithoutGeometryOrCalibrationIsRefused() throws Exception {
         Interpreter.batchMode = true;
         ImagePlus plain = new ImagePlus("photo", new ShortProcessor(16, 16));
