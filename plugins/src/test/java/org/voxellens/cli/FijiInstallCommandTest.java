@@ -60,7 +60,8 @@ class FijiInstallCommandTest {
         Path fiji = standInFiji(tmp, "gson", "jars/gson-2.8.9.jar", "picocli", "plugins/picocli-3.9.6.jar");
         Path volumetricClasses = Path.of("../volumetric/target/classes").toAbsolutePath().normalize();
         String cp = String.join(File.pathSeparator, classpathJar("gson").toString(), classpathJar("picocli").toString(),
-            classpathJar("snakeyaml").toString(), classpathJar("ij").toString(), volumetricClasses.toString());
+            classpathJar("snakeyaml").toString(), classpathJar("ij").toString(), volumetricClasses.toString(),
+            classpathJar("slf4j-simple").toString());
 
         List<String> before = tree(fiji);
         String[] dry = run("fiji-install", "--dry-run", "--classpath", cp, fiji.toString());
@@ -86,6 +87,8 @@ class FijiInstallCommandTest {
         assertTrue(r[1].contains("skip     " + classpathJar("gson").getFileName() + ": Fiji has jars/gson-2.8.9.jar"), r[1]);
         assertTrue(r[1].contains("CONFLICT " + classpathJar("picocli").getFileName() + ": Fiji has plugins/picocli-3.9.6.jar"), r[1]);
         assertTrue(r[2].contains("1 libraries differ from Fiji's in major version"), r[2]);
+        assertTrue(r[1].contains("skip     " + classpathJar("slf4j-simple").getFileName() + " (a logging backend: Fiji chooses its own)"), r[1]);
+        assertFalse(tree(fiji).stream().anyMatch(f -> f.contains("slf4j-simple")));
         // ImageJ itself is never duplicated
         assertEquals(1, tree(fiji).stream().filter(f -> JarName.of(Path.of(f).getFileName().toString()).artifact().equals("ij")).count());
         assertFalse(tree(fiji).stream().anyMatch(f -> f.contains(".tmp")), "no temporary files left");

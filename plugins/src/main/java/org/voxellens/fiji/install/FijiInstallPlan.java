@@ -29,6 +29,8 @@ public final class FijiInstallPlan {
     public static final String MANIFEST = "voxellens-installed.txt";
     /** ImageJ 1 and the classes Fiji's launcher provides: never installed, whatever the classpath says. */
     static final Set<String> NEVER = Set.of("ij", "imagej", "ij1-patcher", "scijava-common", "parsington");
+    /** Logging backends: the host application picks one; a second one in Fiji only adds warnings. */
+    static final Set<String> HOST_CHOICE = Set.of("slf4j-simple", "logback-classic", "slf4j-jdk14", "slf4j-nop");
 
     public enum Kind {
         /** copy (new file, or a newer build of something VoxelLens installed before) */
@@ -54,7 +56,8 @@ public final class FijiInstallPlan {
                 case KEEP_FIJI -> "skip     " + src + ": Fiji has " + fiji.relativize(fijiCopy);
                 case CONFLICT -> "CONFLICT " + src + ": Fiji has " + fiji.relativize(fijiCopy)
                     + " (another major version; Fiji's copy kept, VoxelLens may fail with it)";
-                case SKIP -> "skip     " + src + " (part of ImageJ/Fiji itself)";
+                case SKIP -> "skip     " + src + (HOST_CHOICE.contains(JarName.of(src).artifact())
+                    ? " (a logging backend: Fiji chooses its own)" : " (part of ImageJ/Fiji itself)");
             };
         }
     }
@@ -94,7 +97,7 @@ public final class FijiInstallPlan {
             if (!Files.exists(s)) throw new IOException(src + ": listed on the runtime classpath but missing (rebuild with mvn package)");
             JarName name = targetName(s);
             Path target = fiji.resolve("jars").resolve(name.fileName());
-            if (NEVER.contains(name.artifact())) {
+            if (NEVER.contains(name.artifact()) || HOST_CHOICE.contains(name.artifact())) {
                 steps.add(new Step(Kind.SKIP, s, null, null, null));
                 continue;
             }
