@@ -122,6 +122,20 @@ class ExplainVolumeTest {
         assertEquals("saliency", e.method());
         assertEquals("viridis", e.render().colorMap().name().toLowerCase(java.util.Locale.ROOT));
         assertTrue(ExplanationImage.of(labels).orElseThrow().isLabels());
+
+        // Export Results on both: the labels as NIfTI and DICOM SEG, the map as NIfTI and Parametric Map
+        Path out = tmp.resolve("export");
+        List<Path> files = ExportResults.export(List.of(e, ExplanationImage.of(labels).orElseThrow()),
+            new ExportResults.Formats(true, false, true, false), out);
+        assertEquals(List.of("saliency-pm.dcm", "saliency-sc", "saliency.nii.gz", "segmentation-seg.dcm", "segmentation.nii.gz"),
+            files.stream().map(f -> f.getFileName().toString()).sorted().toList());
+        assertEquals(1, lab.max(), 0);
+        assertTrue(java.util.Arrays.equals(lab.data(), NiftiReader.read(out.resolve("segmentation.nii.gz")).volume().data()));
+        for (String dcm : List.of("segmentation-seg.dcm", "saliency-pm.dcm", "saliency-sc/SC0040.dcm")) {
+            Process v = new ProcessBuilder("dciodvfy", out.resolve(dcm).toString()).redirectErrorStream(true).start();
+            String report = new String(v.getInputStream().readAllBytes());
+            assertEquals(0, v.waitFor(), dcm + ": " + report);
+        }
     }
 
     @Test
