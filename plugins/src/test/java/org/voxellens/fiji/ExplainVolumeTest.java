@@ -139,6 +139,34 @@ class ExplainVolumeTest {
     }
 
     @Test
+    void theCurrentSelectionIsTheRoiOnEverySlice() throws Exception {
+        ImagePlus imp = OpenMedicalVolume.open(SAMPLE.toString(), null);
+        ExplainParameters p = new ExplainParameters();
+        p.roi = ExplainParameters.ROI_SELECTION;
+        IllegalArgumentException none = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> ExplainVolume.roiVolume(imp, p));
+        assertTrue(none.getMessage().contains("no area selection"), none.getMessage());
+        ij.gui.OvalRoi oval = new ij.gui.OvalRoi(60, 45, 12, 10);
+        imp.setRoi(oval);
+        Volume roi = ExplainVolume.roiVolume(imp, p);
+        assertEquals(VolumeImages.geometryOf(imp), roi.geometry());
+        int inOval = oval.getMask().getStatistics().pixelCount - countZeros(oval.getMask());
+        double sum = 0;
+        for (float f : roi.data()) sum += f;
+        assertEquals((double) inOval * imp.getNSlices(), sum, 0);
+        assertEquals(1f, roi.get(66, 50, 0));
+        assertEquals(1f, roi.get(66, 50, imp.getNSlices() - 1));
+        assertEquals(0f, roi.get(59, 50, 10));
+        assertEquals("roi", p.targetSpec().region().name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private static int countZeros(ij.process.ImageProcessor ip) {
+        int n = 0;
+        for (int i = 0; i < ip.getPixelCount(); i++) if (ip.get(i) == 0) n++;
+        return n;
+    }
+
+    @Test
     void anImageWithoutGeometryOrCalibrationIsRefused() throws Exception {
         Interpreter.batchMode = true;
         ImagePlus plain = new ImagePlus("photo", new ShortProcessor(16, 16));
