@@ -11,19 +11,12 @@ import ij.process.FloatProcessor;
 import ij.process.LUT;
 import java.awt.GraphicsEnvironment;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
-import org.voxellens.io.VolumeReader;
-import org.voxellens.io.nifti.NiftiWriteOptions;
-import org.voxellens.io.nifti.NiftiWriter;
-import org.voxellens.cli.OutputStaging;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
 import org.voxellens.volumetric.render.ColorMap;
@@ -43,7 +36,7 @@ import org.voxellens.xai.runtime.TorchModel;
  * <p>Recordable; the recorded line is e.g.
  * {@code run("Explain Volume...", "model=[/m/demo-classifier] target=lesion gradcam saliency samples=25 steps=32 lut=fire opacity=0.50 threshold=0.20 device=auto");}
  * Headless, {@code call("org.voxellens.fiji.ExplainVolume.runMacro", image, model, methods, target, outDir)}
- * writes NIfTI maps and a CSV without any ImagePlus.
+ * writes what {@code voxellens explain} writes, without any ImagePlus.
  */
 public class ExplainVolume implements PlugIn {
 
@@ -309,49 +302,11 @@ public class ExplainVolume implements PlugIn {
     // ---------------------------------------------------------------- headless / macro entry points
 
     /**
-     * Explains a volume file (NIfTI or DICOM) and writes {@code <method>.nii.gz} (on the input's grid) and
-     * {@code voxellens-timing.csv} (seconds, peak value and peak position per method) into outDir.
-     *
-     * @param methods comma-separated method names or "all"; empty: gradcam,smoothgrad
-     * @param target class name or index; empty: the model's default
-     * @return the files written
+     * For {@code call("org.voxellens.fiji.ExplainVolume.runMacro", image, model, methods, target, outDir)}, kept for
+     * macros written against the first release: the same files as {@link BatchExplain#explainCase} (which it runs,
+     * without metrics). Returns "OK outDir" or "ERROR: ..." (never throws).
      */
-    public static List<Path> run(String imagePath, String modelDir, String methods, String target, String outDir) throws IOException {
-        ExplainParameters p = new ExplainParameters();
-        p.model = Path.of(modelDir);
-        p.methods(methods == null || methods.isBlank() ? "gradcam,smoothgrad" : methods);
-        p.target = target == null || target.isBlank() ? null : target.trim();
-        p.validate();
-        Volume source = VolumeReader.read(Path.of(imagePath), null).volume();
-        Explainer.Result res = explain(source, p, new IJProgress("VoxelLens: "));
-        List<Path> written;
-        // Staged like the command line's results: a failure leaves no partial files in outDir.
-        try (OutputStaging out = new OutputStaging(Path.of(outDir))) {
-            StringBuilder csv = new StringBuilder("method,seconds,peak_value,peak_i,peak_j,peak_k,peak_x_mm,peak_y_mm,peak_z_mm\n");
-            for (Explainer.MethodResult m : res.methods()) {
-                String id = m.method().id();
-                NiftiWriter.write(m.onSource(), out.file(id + ".nii.gz"), NiftiWriteOptions.defaults().withDescription("VoxelLens " + id));
-                int[] pk = HeatMapRenderer.peakVoxel(m.onSource());
-                double[] w = m.onSource().geometry().voxelToWorld(pk[0], pk[1], pk[2]);
-                csv.append(String.format(Locale.ROOT, "%s,%.3f,%g,%d,%d,%d,%.2f,%.2f,%.2f%n", id, m.seconds(),
-                    m.onSource().get(pk[0], pk[1], pk[2]), pk[0], pk[1], pk[2], w[0], w[1], w[2]));
-            }
-            Files.writeString(out.file("voxellens-timing.csv"), csv, StandardCharsets.UTF_8);
-            written = out.commit();
-        }
-        IJ.showProgress(1.0);
-        return written;
-    }
-
-    /** For {@code call("org.voxellens.fiji.ExplainVolume.runMacro", ...)}: "OK ..." or "ERROR: ..." (never throws). */
     public static String runMacro(String imagePath, String modelDir, String methods, String target, String outDir) {
-        try {
-            List<Path> files = run(imagePath, modelDir, methods, target, outDir);
-            return "OK " + (files.size() - 1) + " maps in " + outDir;
-        } catch (CancellationException e) {
-            return "ERROR: cancelled";
-        } catch (IOException | RuntimeException e) {
-            return "ERROR: " + e.getMessage();
-        }
+        return BatchExplain.explainCase(imagePath, modelDir, methods, target, "", outDir);
     }
 }
