@@ -188,20 +188,35 @@ public final class DimseClient implements Pacs {
     }
 
     /**
-     * Runs a PixelMed operation, turning its exceptions into PacsExceptions: network trouble may be retried, a
-     * rejected association or refused operation may not.
+     * Runs a PixelMed operation with the configured timeout, turning its exceptions into PacsExceptions: network
+     * trouble and timeouts may be retried, a rejected association or refused operation may not.
      */
     private <T> T dimse(String what, Operation<T> op) throws IOException {
+        // PixelMed's SCUs have no read timeout: the operation runs on a daemon thread and is given up after
+        // dimse.timeout_s (the thread ends when the socket does; a retry opens a new association).
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(op::run);
+        Thread t = new Thread(task, "voxellens-dimse");
+        t.setDaemon(true);
+        t.start();
         try {
-            return op.run();
-        } catch (com.pixelmed.network.DicomNetworkException e) {
-            String m = e.getMessage() == null ? "" : e.getMessage().strip().split("\\R", 2)[0];
-            boolean rejected = m.toLowerCase(java.util.Locale.ROOT).contains("reject");
-            throw new PacsException(what + " " + peer() + ": " + (rejected ? "association rejected (check the AE titles "
-                + "in pacs.yaml and that the PACS knows " + config.callingAet() + ")" : m), 0, !rejected, e);
-        } catch (IOException e) {
-            throw new PacsException(what + " " + peer() + ": " + RetryPolicy.describe(e), 0, true, e);
-        } catch (Exception e) {
+            return task.get(config.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            task.cancel(true);
+            throw new PacsException(what + " " + peer() + ": no answer within " + config.timeout().toSeconds()
+                + " s (dimse.timeout_s)", 0, true, e);
+        } catch (InterruptedException e) {
+            task.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(what + " " + peer() + ": interrupted");
+        } catch (java.util.concurrent.ExecutionException x) {
+            Throwable e = x.getCause();
+            if (e instanceof com.pixelmed.network.DicomNetworkException) {
+                String m = e.getMessage() == null ? "" : e.getMessage().strip().split("\\R", 2)[0];
+                boolean rejected = m.toLowerCase(java.util.Locale.ROOT).contains("reject");
+                throw new PacsException(what + " " + peer() + ": " + (rejected ? "association rejected (check the AE "
+                    + "titles in pacs.yaml and that the PACS knows " + config.callingAet() + ")" : m), 0, !rejected, e);
+            }
+            if (e instanceof IOException) throw new PacsException(what + " " + peer() + ": " + RetryPolicy.describe(e), 0, true, e);
             throw new PacsException(what + " " + peer() + ": " + e.getClass().getSimpleName() + " "
                 + (e.getMessage() == null ? "" : e.getMessage().strip().split("\\R", 2)[0]), 0, false, e);
         }

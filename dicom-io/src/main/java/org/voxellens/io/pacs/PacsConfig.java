@@ -26,7 +26,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *   extra_ca: site-ca.pem         # trusted besides the system trust store
  *   connect_timeout_s: 10
  *   read_timeout_s: 300
- * dimse: {calling_aet: VOXELLENS, called_aet: ORTHANC, host: pacs.example.org, port: 4242, retrieve: get}
+ * dimse: {calling_aet: VOXELLENS, called_aet: ORTHANC, host: pacs.example.org, port: 4242, retrieve: get,
+ *         timeout_s: 600}          # per operation (a whole C-GET of a series)
  * retries: 3                      # after the first try, on 5xx and lost connections only
  * backoff_ms: 500                 # doubled after every retry
  * concurrency: 1                  # studies in flight
@@ -123,7 +124,7 @@ public final class PacsConfig {
             int port = (int) r.number(d, "dimse.port", "port", 104);
             dimse = new Dimse(aet(r, r.string(d, "dimse.calling_aet", "calling_aet", "VOXELLENS"), "calling_aet"),
                 aet(r, r.string(d, "dimse.called_aet", "called_aet", "ANY-SCP"), "called_aet"), host, port, retrieve,
-                Duration.ofMillis((long) (1000 * r.number(d, "dimse.timeout_s", "timeout_s", 30))));
+                Duration.ofMillis((long) (1000 * r.number(d, "dimse.timeout_s", "timeout_s", 600))));
         }
         String t = r.string(top, "transport", "transport", web != null ? "dicomweb" : "dimse").toLowerCase(Locale.ROOT);
         Transport transport = switch (t) {
