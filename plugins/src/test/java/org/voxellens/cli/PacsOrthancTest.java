@@ -211,7 +211,7 @@ class PacsOrthancTest {
         o.upload(a.files());
         Path yaml = o.pacsYaml(tmp.resolve("pacs.yaml"), "dicomweb", o.password, 1, 100);
         Path journal = tmp.resolve("run.jsonl");
-        ExplainCommandTest.Run r = run(yaml, "--query", "Modality=MR", journal);
+        ExplainCommandTest.Run r = run(yaml, "--query", "Modality=MR", journal, "--concurrency", "2"); // both in flight
         assertEquals(1, r.code(), r.out() + r.err());
         Map<String, JsonObject> byStudy = new HashMap<>();
         for (JsonObject l : journal(journal)) byStudy.put(l.get("study_instance_uid").getAsString(), l);

@@ -31,6 +31,10 @@ final class RetryPolicy {
                 if (n >= retry.retries()) throw exhausted(what, n, e);
             } catch (InterruptedIOException e) {
                 throw e;
+            } catch (javax.net.ssl.SSLException e) {
+                // an untrusted certificate or a protocol mismatch stays the same on every try
+                throw new PacsException(what + ": TLS failed (" + describe(e) + "); if the server uses a private CA, "
+                    + "give its certificate as dicomweb.extra_ca", 0, false, e);
             } catch (IOException e) {
                 if (n >= retry.retries()) throw exhausted(what, n, e);
             }
