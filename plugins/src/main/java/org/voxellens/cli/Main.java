@@ -64,10 +64,13 @@ public final class Main implements Runnable {
     static final class Quiet {
         private static final java.util.logging.Logger DJL = java.util.logging.Logger.getLogger("ai.djl");
         private static final java.util.logging.Logger CUDA = java.util.logging.Logger.getLogger("ai.djl.util.cuda");
+        /** PixelMed's networking logs every PDU at INFO (and could echo identifiers); its failures surface as exceptions. */
+        private static final java.util.logging.Logger PIXELMED = java.util.logging.Logger.getLogger("com.pixelmed");
 
         static void libraries() {
             DJL.setLevel(java.util.logging.Level.WARNING);
             CUDA.setLevel(java.util.logging.Level.OFF);
+            PIXELMED.setLevel(java.util.logging.Level.SEVERE);
         }
     }
 

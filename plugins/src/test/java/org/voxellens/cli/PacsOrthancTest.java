@@ -152,9 +152,31 @@ class PacsOrthancTest {
         Path uids = tmp.resolve("uids.txt");
         Files.writeString(uids, "# studies to explain\n" + b.studyUid() + "\n");
         Path journal = tmp.resolve("run.jsonl");
-        ExplainCommandTest.Run r = ExplainCommandTest.cli("pacs", "run", "--pacs", yaml.toString(), "--studies", uids.toString(),
-            "--model", ExplainCommandTest.SEGMENTER.toString(), "--method", "saliency", "--journal", journal.toString(),
-            "--out", tmp.resolve("maps").toString(), "--threads", "2");
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord rec) {
+                logged.add(rec.getLoggerName() + " " + rec.getMessage() + " " + java.util.Arrays.toString(rec.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("").addHandler(capture);
+        ExplainCommandTest.Run r;
+        try {
+            r = ExplainCommandTest.cli("pacs", "run", "--pacs", yaml.toString(), "--studies", uids.toString(),
+                "--model", ExplainCommandTest.SEGMENTER.toString(), "--method", "saliency", "--journal", journal.toString(),
+                "--out", tmp.resolve("maps").toString(), "--threads", "2");
+        } finally {
+            java.util.logging.Logger.getLogger("").removeHandler(capture);
+        }
+        assertNoPatientData(String.join("\n", logged)); // library logs (java.util.logging) too
         assertEquals(0, r.code(), r.out() + r.err());
         JsonObject line = journal(journal).get(0);
         assertEquals("done", line.get("status").getAsString());
