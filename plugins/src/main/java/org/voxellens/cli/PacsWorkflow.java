@@ -121,6 +121,8 @@ final class PacsWorkflow {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("study_instance_uid", study);
         entry.put("transport", settings.transport());
+        entry.put("model", settings.explain().model().getFileName().toString());
+        entry.put("methods", settings.explain().methods());
         StringWriter buffer = new StringWriter();
         PrintWriter studyLog = new PrintWriter(buffer, true);
         Path dir = null;

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,6 +33,7 @@ public final class DicomWebClient implements Pacs {
 
     private static final String DICOM_JSON = "application/dicom+json";
     private static final int STOW_BATCH = 64;
+    static final int QIDO_PAGE = 200;
 
     private final PacsConfig.DicomWeb config;
     private final RetryPolicy retry;
@@ -62,14 +64,22 @@ public final class DicomWebClient implements Pacs {
         for (Map.Entry<String, String> e : query.terms().entrySet()) {
             q.append('&').append(enc(e.getKey())).append('=').append(enc(e.getValue()));
         }
-        List<StudyRef> out = new ArrayList<>();
-        for (JsonObject o : qido(q.toString())) {
-            String uid = DicomJson.string(o, "0020000D");
-            if (uid.isEmpty()) continue;
-            out.add(new StudyRef(uid, DicomJson.string(o, "00080020"), DicomJson.strings(o, "00080061"),
-                DicomJson.string(o, "00081030"), DicomJson.integer(o, "00201206", -1)));
+        // Pages, because many servers cap a search's answer; a server that ignores offset repeats its first page,
+        // which ends the loop too.
+        Map<String, StudyRef> out = new LinkedHashMap<>();
+        for (int offset = 0; ; offset += QIDO_PAGE) {
+            List<JsonObject> page = qido(q + "&limit=" + QIDO_PAGE + "&offset=" + offset);
+            int added = 0;
+            for (JsonObject o : page) {
+                String uid = DicomJson.string(o, "0020000D");
+                if (uid.isEmpty() || out.containsKey(uid)) continue;
+                out.put(uid, new StudyRef(uid, DicomJson.string(o, "00080020"), DicomJson.strings(o, "00080061"),
+                    DicomJson.string(o, "00081030"), DicomJson.integer(o, "00201206", -1)));
+                added++;
+            }
+            if (page.size() < QIDO_PAGE || added == 0) break;
         }
-        return out;
+        return new ArrayList<>(out.values());
     }
 
     @Override

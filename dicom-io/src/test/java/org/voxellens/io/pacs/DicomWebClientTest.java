@@ -222,6 +222,36 @@ class DicomWebClientTest {
         assertTrue(e.getMessage().contains("refused 1 of 1"), e.getMessage());
     }
 
+    @Test
+    void searchesArePagedAndAServerIgnoringOffsetDoesNotLoop() throws Exception {
+        List<String> queries = new CopyOnWriteArrayList<>();
+        serve((ex, i) -> {
+            String q = ex.getRequestURI().getQuery();
+            queries.add(q);
+            int offset = q.contains("offset=200") ? 200 : 0;
+            int n = offset == 0 ? DicomWebClient.QIDO_PAGE : 3;
+            reply(ex, 200, "application/dicom+json", studies(offset, n).getBytes());
+        });
+        List<StudyRef> all = client(Auth.none(), 0).findStudies(PacsQuery.parse("StudyDate=2026"));
+        assertEquals(DicomWebClient.QIDO_PAGE + 3, all.size());
+        assertEquals(2, queries.size());
+        assertTrue(queries.get(0).contains("StudyDate=2026") && queries.get(0).contains("limit=" + DicomWebClient.QIDO_PAGE), queries.get(0));
+
+        server.stop(0);
+        AtomicInteger n = serve((ex, i) -> reply(ex, 200, "application/dicom+json", studies(0, DicomWebClient.QIDO_PAGE).getBytes()));
+        assertEquals(DicomWebClient.QIDO_PAGE, client(Auth.none(), 0).findStudies(PacsQuery.all()).size());
+        assertEquals(2, n.get(), "the repeated page ends the search");
+    }
+
+    private static String studies(int from, int n) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < n; i++) {
+            if (i > 0) b.append(',');
+            b.append("{\"0020000D\":{\"vr\":\"UI\",\"Value\":[\"1.2.").append(from + i + 1).append("\"]}}");
+        }
+        return b.append(']').toString();
+    }
+
     static byte[] multipart(String boundary, List<byte[]> parts) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         b.write("preamble to ignore\r\n".getBytes(StandardCharsets.ISO_8859_1));
