@@ -223,6 +223,46 @@ class PacsOrthancTest {
         assertNoPatientData(r1, r2);
     }
 
+    /**
+     * Ctrl-C (here SIGTERM, which runs the same shutdown hook) in the middle of a batch, in a separate JVM as a user
+     * would: every journal line is complete, no study is marked failed because of the interruption, and the re-run
+     * finishes the rest without duplicates.
+     */
+    @Test
+    void interruptingARunLeavesAConsistentJournalAndTheRerunFinishes() throws Exception {
+        OrthancFixture o = orthanc();
+        List<PacsTestData.Series> studies = List.of(PacsTestData.colin(tmp, "20260315"),
+            PacsTestData.demo(tmp, "demo", "20260316"), PacsTestData.demo(tmp, "demo2", "20260317"));
+        for (PacsTestData.Series s : studies) o.upload(s.files());
+        Path yaml = o.pacsYaml(tmp.resolve("pacs.yaml"), "dicomweb", o.password, 1, 100);
+        Path journal = tmp.resolve("run.jsonl");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"),
+            "org.voxellens.cli.Main", "pacs", "run", "--pacs", yaml.toString(), "--query", "Modality=MR",
+            "--model", ExplainCommandTest.CLASSIFIER.toString(), "--method", "smoothgrad", "--samples", "16",
+            "--journal", journal.toString(), "--out", tmp.resolve("maps").toString(), "--threads", "2"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile());
+        pb.environment().put("OPT_OUT_TRACKING", "true");
+        Process p = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (p.isAlive() && System.nanoTime() < deadline && !(Files.exists(journal) && Files.size(journal) > 0)) Thread.sleep(10);
+        p.destroy(); // SIGTERM: the shutdown hook cancels, the run stops at the next step
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run stops");
+        String log = Files.readString(tmp.resolve("run.log"));
+        List<JsonObject> lines = journal(journal); // every line parses
+        assertTrue(Files.readString(journal).endsWith("\n"), "no half line");
+        assertFalse(lines.isEmpty(), log);
+        for (JsonObject l : lines) assertEquals("done", l.get("status").getAsString(), "an interruption is not a failure: " + l);
+        assertTrue(lines.size() < 3 || log.contains("0 failed"), "stopped mid-batch (or had already finished): " + log);
+
+        ExplainCommandTest.Run again = run(yaml, "--query", "Modality=MR", journal);
+        assertEquals(0, again.code(), again.out() + again.err());
+        assertTrue(again.out().contains(lines.size() + " already done"), again.out());
+        assertEquals(3, journal(journal).size(), "one line per study over both runs");
+        for (PacsTestData.Series s : studies) assertResults(o, s, 2, "after the interrupted run");
+        assertNoPatientData(log + again.out() + again.err());
+    }
+
     @Test
     void aSeriesThatCannotBeDecodedIsJournaledAsFailedAndTheBatchGoesOn() throws Exception {
         OrthancFixture o = orthanc();
