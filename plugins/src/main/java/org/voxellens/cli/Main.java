@@ -46,6 +46,7 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof CancellationException) {
                 err.println("voxellens: cancelled; no results written");
+                if (Boolean.getBoolean("voxellens.debug")) e.printStackTrace(err);
                 return 130;
             }
             err.println("voxellens: error: " + message(e));

@@ -162,8 +162,15 @@ final class PacsCommand implements Runnable {
                 out.println("Check  " + pacs.echo()); // a wrong password stops here, before any study
                 List<String> uids = selection.studies != null ? readUids(selection.studies)
                     : pacs.findStudies(PacsQuery.parse(selection.query)).stream().map(StudyRef::studyInstanceUid).toList();
-                PacsWorkflow.Outcome o = new PacsWorkflow(pacs, j, new PacsWorkflow.Settings(explain, deidentifyOut, n,
-                    config.transport().name().toLowerCase(Locale.ROOT)), out, progress).run(uids);
+                PacsWorkflow.Outcome o;
+                try {
+                    o = new PacsWorkflow(pacs, j, new PacsWorkflow.Settings(explain, deidentifyOut, n,
+                        config.transport().name().toLowerCase(Locale.ROOT)), out, progress).run(uids);
+                } catch (java.util.concurrent.CancellationException e) {
+                    spec.commandLine().getErr().println("voxellens: cancelled; the studies finished before are stored and "
+                        + "journaled in " + journal + ", the ones in flight are not: a re-run continues");
+                    return 130;
+                }
                 out.printf(Locale.ROOT, "Done   %d studies done, %d skipped (done before), %d failed%s; journal %s%n",
                     o.done(), o.skipped(), o.failed(), o.aborted() ? " (stopped: authentication failed)" : "", journal);
                 return o.failed() > 0 || o.aborted() ? 1 : 0;
