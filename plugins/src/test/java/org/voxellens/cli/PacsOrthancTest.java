@@ -231,8 +231,7 @@ class PacsOrthancTest {
     @Test
     void interruptingARunLeavesAConsistentJournalAndTheRerunFinishes() throws Exception {
         OrthancFixture o = orthanc();
-        List<PacsTestData.Series> studies = List.of(PacsTestData.colin(tmp, "20260315"),
-            PacsTestData.demo(tmp, "demo", "20260316"), PacsTestData.demo(tmp, "demo2", "20260317"));
+        List<PacsTestData.Series> studies = List.of(PacsTestData.colin(tmp, "20260315"), PacsTestData.demo(tmp, "demo", "20260316"));
         for (PacsTestData.Series s : studies) o.upload(s.files());
         Path yaml = o.pacsYaml(tmp.resolve("pacs.yaml"), "dicomweb", o.password, 1, 100);
         Path journal = tmp.resolve("run.jsonl");
@@ -254,14 +253,16 @@ class PacsOrthancTest {
         assertTrue(Files.readString(journal).endsWith("\n"), "no half line");
         assertFalse(lines.isEmpty(), log);
         for (JsonObject l : lines) assertEquals("done", l.get("status").getAsString(), "an interruption is not a failure: " + l);
-        assertTrue(lines.size() < 3 || log.contains("0 failed"), "stopped mid-batch (or had already finished): " + log);
-        if (lines.size() < 3) assertTrue(log.contains("cancelled; the studies finished before are stored"), log);
+        assertTrue(lines.size() < 2 || log.contains("0 failed"), "stopped mid-batch (or had already finished): " + log);
+        if (lines.size() < 2) assertTrue(log.contains("cancelled; the studies finished before are stored"), log);
 
         ExplainCommandTest.Run again = run(yaml, "--query", "Modality=MR", journal);
         assertEquals(0, again.code(), again.out() + again.err());
         assertTrue(again.out().contains(lines.size() + " already done"), again.out());
-        assertEquals(3, journal(journal).size(), "one line per study over both runs");
-        for (PacsTestData.Series s : studies) assertResults(o, s, 2, "after the interrupted run");
+        assertEquals(2, journal(journal).size(), "one line per study over both runs");
+        for (PacsTestData.Series s : studies) {
+            assertEquals(3, o.qidoSeries(s.studyUid()).size(), "source + 2 results, no duplicates (validity: other tests)");
+        }
         assertNoPatientData(log + again.out() + again.err());
     }
 
