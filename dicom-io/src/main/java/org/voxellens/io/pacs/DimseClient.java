@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.voxellens.io.dicom.out.DicomModules;
 import org.voxellens.volumetric.AtomicFiles;
 
 /**
@@ -62,16 +63,16 @@ public final class DimseClient implements Pacs {
 
     @Override
     public List<StudyRef> findStudies(PacsQuery query) throws IOException {
-        AttributeList id = new AttributeList();
-        put(id, TagFromName.QueryRetrieveLevel, "STUDY");
-        put(id, TagFromName.StudyInstanceUID, "");
-        put(id, TagFromName.StudyDate, "");
-        put(id, TagFromName.StudyDescription, "");
-        put(id, TagFromName.ModalitiesInStudy, "");
-        put(id, TagFromName.NumberOfStudyRelatedSeries, "");
+        AttributeList id = new AttributeList(); // empty values ask the PACS to return the attribute
+        DicomModules.put(id, TagFromName.QueryRetrieveLevel, "STUDY");
+        DicomModules.put(id, TagFromName.StudyInstanceUID, "");
+        DicomModules.put(id, TagFromName.StudyDate, "");
+        DicomModules.put(id, TagFromName.StudyDescription, "");
+        DicomModules.put(id, TagFromName.ModalitiesInStudy, "");
+        DicomModules.put(id, TagFromName.NumberOfStudyRelatedSeries, "");
         for (Map.Entry<String, String> e : query.terms().entrySet()) {
             AttributeTag t = AttributeList.getDictionary().getTagFromName(e.getKey());
-            put(id, t, e.getValue());
+            DicomModules.put(id, t, e.getValue());
         }
         List<StudyRef> out = new ArrayList<>();
         for (AttributeList l : find(id)) {
@@ -87,14 +88,14 @@ public final class DimseClient implements Pacs {
     @Override
     public List<SeriesRef> findSeries(String studyUid) throws IOException {
         AttributeList id = new AttributeList();
-        put(id, TagFromName.QueryRetrieveLevel, "SERIES");
-        put(id, TagFromName.StudyInstanceUID, studyUid);
-        put(id, TagFromName.SeriesInstanceUID, "");
-        put(id, TagFromName.Modality, "");
-        put(id, TagFromName.SeriesNumber, "");
-        put(id, TagFromName.SeriesDescription, "");
-        put(id, TagFromName.Manufacturer, "");
-        put(id, TagFromName.NumberOfSeriesRelatedInstances, "");
+        DicomModules.put(id, TagFromName.QueryRetrieveLevel, "SERIES");
+        DicomModules.put(id, TagFromName.StudyInstanceUID, studyUid);
+        DicomModules.put(id, TagFromName.SeriesInstanceUID, "");
+        DicomModules.put(id, TagFromName.Modality, "");
+        DicomModules.put(id, TagFromName.SeriesNumber, "");
+        DicomModules.put(id, TagFromName.SeriesDescription, "");
+        DicomModules.put(id, TagFromName.Manufacturer, "");
+        DicomModules.put(id, TagFromName.NumberOfSeriesRelatedInstances, "");
         List<SeriesRef> out = new ArrayList<>();
         for (AttributeList l : find(id)) {
             String uid = value(l, TagFromName.SeriesInstanceUID);
@@ -109,11 +110,11 @@ public final class DimseClient implements Pacs {
     @Override
     public String sopClassUid(String studyUid, String seriesUid) throws IOException {
         AttributeList id = new AttributeList();
-        put(id, TagFromName.QueryRetrieveLevel, "IMAGE");
-        put(id, TagFromName.StudyInstanceUID, studyUid);
-        put(id, TagFromName.SeriesInstanceUID, seriesUid);
-        put(id, TagFromName.SOPInstanceUID, "");
-        put(id, TagFromName.SOPClassUID, "");
+        DicomModules.put(id, TagFromName.QueryRetrieveLevel, "IMAGE");
+        DicomModules.put(id, TagFromName.StudyInstanceUID, studyUid);
+        DicomModules.put(id, TagFromName.SeriesInstanceUID, seriesUid);
+        DicomModules.put(id, TagFromName.SOPInstanceUID, "");
+        DicomModules.put(id, TagFromName.SOPClassUID, "");
         List<AttributeList> l = find(id);
         return l.isEmpty() ? "" : value(l.get(0), TagFromName.SOPClassUID);
     }
@@ -121,9 +122,9 @@ public final class DimseClient implements Pacs {
     @Override
     public int retrieveSeries(String studyUid, String seriesUid, Path folder) throws IOException {
         AttributeList id = new AttributeList();
-        put(id, TagFromName.QueryRetrieveLevel, "SERIES");
-        put(id, TagFromName.StudyInstanceUID, studyUid);
-        put(id, TagFromName.SeriesInstanceUID, seriesUid);
+        DicomModules.put(id, TagFromName.QueryRetrieveLevel, "SERIES");
+        DicomModules.put(id, TagFromName.StudyInstanceUID, studyUid);
+        DicomModules.put(id, TagFromName.SeriesInstanceUID, seriesUid);
         return retry.call("C-GET " + peer(), () -> {
             AtomicFiles.deleteTree(folder); // a retry starts over
             Files.createDirectories(folder);
@@ -224,18 +225,6 @@ public final class DimseClient implements Pacs {
 
     private String peer() {
         return config.calledAet() + "@" + config.host() + ":" + config.port();
-    }
-
-    private static void put(AttributeList l, AttributeTag t, String v) throws IOException {
-        try {
-            Attribute a = AttributeList.getDictionary().getValueRepresentationFromTag(t) == null ? null
-                : com.pixelmed.dicom.AttributeFactory.newAttribute(t);
-            if (a == null) throw new IOException("unknown DICOM attribute " + t);
-            if (!v.isEmpty()) a.addValue(v);
-            l.put(a);
-        } catch (com.pixelmed.dicom.DicomException e) {
-            throw new IOException("cannot build C-FIND identifier: " + e.getMessage(), e);
-        }
     }
 
     private static String value(AttributeList l, AttributeTag t) {
