@@ -17,9 +17,10 @@ import java.util.Map;
 
 /**
  * The journal of a {@code pacs run}: one JSON line per study and attempt ({@code done} or {@code failed}, reason,
- * input and result series UIDs, timings). Each line is appended in one write and forced to disk before the next
- * study is reported, so a crash or Ctrl-C leaves at most the studies in flight unrecorded, never half a line that
- * counts. A re-run reads it back: the last line of a study decides. UIDs only: no patient name, ID or birth date.
+ * input and result series UIDs, timings). Each line is written in one positional write and forced to disk before
+ * the study counts as reported, so a crash or Ctrl-C leaves at most a cut last line, which the next open drops (its
+ * study simply runs again). A re-run reads it back: the last line of a study decides. The file is locked while a
+ * run has it open, so two runs never work through the same studies. UIDs only: no patient name, ID or birth date.
  */
 final class RunJournal implements AutoCloseable {
 
@@ -39,12 +40,27 @@ final class RunJournal implements AutoCloseable {
     }
 
     static RunJournal open(Path file) throws IOException {
-        Map<String, String> status = new LinkedHashMap<>();
-        boolean cutShort = false;
-        if (Files.exists(file)) {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            cutShort = !text.isEmpty() && !text.endsWith("\n");
-            List<String> lines = text.lines().toList();
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            java.nio.channels.FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) throw new IOException(file + ": the journal is in use by another pacs run");
+            byte[] bytes = Files.readAllBytes(file);
+            int complete = 0; // bytes up to the last newline: a crash can only have cut the line after it
+            for (int i = bytes.length - 1; i >= 0; i--) {
+                if (bytes[i] == '\n') {
+                    complete = i + 1;
+                    break;
+                }
+            }
+            Map<String, String> status = new LinkedHashMap<>();
+            List<String> lines = new String(bytes, 0, complete, StandardCharsets.UTF_8).lines().toList();
             for (int i = 0; i < lines.size(); i++) {
                 String line = lines.get(i).strip();
                 if (line.isEmpty()) continue;
@@ -52,16 +68,15 @@ final class RunJournal implements AutoCloseable {
                     JsonObject o = JsonParser.parseString(line).getAsJsonObject();
                     status.put(o.get("study_instance_uid").getAsString(), o.get("status").getAsString());
                 } catch (RuntimeException e) {
-                    // a line cut short by a crash (only the last can be): that study simply runs again
-                    if (i < lines.size() - 1) throw new IOException(file + ": line " + (i + 1) + " is not a journal entry");
+                    throw new IOException(file + ": line " + (i + 1) + " is not a journal entry");
                 }
             }
+            if (complete < bytes.length) ch.truncate(complete); // drop the cut line; its study runs again
+            return new RunJournal(file, ch, status);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) Files.createDirectories(parent);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        if (cutShort) ch.write(ByteBuffer.wrap(new byte[] {'\n'})); // the cut line must not glue onto the next entry
-        return new RunJournal(file, ch, status);
     }
 
     /** The last recorded status of the study, or null. */
@@ -73,7 +88,8 @@ final class RunJournal implements AutoCloseable {
     synchronized void append(Map<String, Object> entry) throws IOException {
         byte[] line = (GSON.toJson(entry) + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.wrap(line);
-        while (b.hasRemaining()) channel.write(b);
+        long at = channel.size(); // this run holds the lock: nobody else writes
+        while (b.hasRemaining()) at += channel.write(b, at);
         channel.force(false);
         status.put((String) entry.get("study_instance_uid"), (String) entry.get("status"));
     }
