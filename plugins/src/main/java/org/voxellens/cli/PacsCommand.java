@@ -109,9 +109,22 @@ final class PacsCommand implements Runnable {
         Path studies;
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
+    @Command(name = "run", mixinStandardHelpOptions = true, modelTransformer = Run.ExplainOnlyOptions.class,
         description = "Explain every matching study's main image series and store the results (Parametric Map, Secondary Capture, SEG) back into the study; one journal line per study.")
     static final class Run implements Callable<Integer> {
+
+        /** The shared explain options minus those that make no sense here (results go to the PACS; no ground truth). */
+        static final class ExplainOnlyOptions implements CommandLine.IModelTransformer {
+            @Override
+            public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+                for (String name : List.of("--dicom-out", "--metrics", "--mask", "--metric-perturbations", "--metric-samples")) {
+                    CommandLine.Model.OptionSpec o = spec.findOption(name);
+                    if (o != null) spec.remove(o);
+                }
+                return spec;
+            }
+        }
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
         @Mixin
@@ -135,9 +148,6 @@ final class PacsCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            if (common.dicomOut != null || common.metrics != null || common.mask != null) {
-                throw new IllegalArgumentException("pacs run stores DICOM results in the PACS; --dicom-out, --metrics and --mask are for explain");
-            }
             common.applyThreads();
             PacsConfig config = connection.load();
             int n = concurrency != null ? concurrency : config.concurrency();
