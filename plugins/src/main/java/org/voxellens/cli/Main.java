@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 /** The {@code voxellens} command line. */
 @Command(name = "voxellens", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Explains 3D medical-imaging models, in the patient's geometry. Research use only.",
-    subcommands = {Main.Explain.class, Main.Demo.class, ScoreCommand.class, ValidateCommand.class, BenchCommand.class, SeriesCommand.class, ConvertCommand.class, FijiInstallCommand.class,
+    subcommands = {Main.Explain.class, Main.Demo.class, ScoreCommand.class, ValidateCommand.class, BenchCommand.class, SeriesCommand.class, ConvertCommand.class, FijiInstallCommand.class, PacsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -46,6 +46,7 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof CancellationException) {
                 err.println("voxellens: cancelled; no results written");
+                if (Boolean.getBoolean("voxellens.debug")) e.printStackTrace(err);
                 return 130;
             }
             err.println("voxellens: error: " + message(e));
@@ -64,10 +65,13 @@ public final class Main implements Runnable {
     static final class Quiet {
         private static final java.util.logging.Logger DJL = java.util.logging.Logger.getLogger("ai.djl");
         private static final java.util.logging.Logger CUDA = java.util.logging.Logger.getLogger("ai.djl.util.cuda");
+        /** PixelMed's networking logs every PDU at INFO (and could echo identifiers); its failures surface as exceptions. */
+        private static final java.util.logging.Logger PIXELMED = java.util.logging.Logger.getLogger("com.pixelmed");
 
         static void libraries() {
             DJL.setLevel(java.util.logging.Level.WARNING);
             CUDA.setLevel(java.util.logging.Level.OFF);
+            PIXELMED.setLevel(java.util.logging.Level.SEVERE);
         }
     }
 
