@@ -46,6 +46,11 @@ public final class Explainer {
         this.tiling = tiling;
     }
 
+    /** Whether this package is run by sliding window: segmentation models that declare a spacing. */
+    public static boolean slidingWindow(ModelPackage pkg) {
+        return SlidingWindowExplainer.applies(pkg);
+    }
+
     /** Explains without scoring the maps. */
     public Result explain(Volume source, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods, long seed,
                           Progress progress) {

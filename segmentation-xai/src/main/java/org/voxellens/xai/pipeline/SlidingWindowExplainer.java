@@ -112,6 +112,7 @@ final class SlidingWindowExplainer {
         float[] acc = new float[weightSum.length];
         float[] tileMask = target.mask() == null ? null : new float[tv];
         Map<String, Double> maxima = new LinkedHashMap<>();
+        Map<String, Long> totals = new LinkedHashMap<>();
         Boolean signed = null;
         int evaluated = 0;
         int[] unitsPerTile = {1};
@@ -137,6 +138,8 @@ final class SlidingWindowExplainer {
             for (Map.Entry<String, Object> e : a.diagnostics().entrySet()) {
                 if (e.getValue() instanceof Number num && !(e.getValue() instanceof Float f && f.isNaN())) {
                     maxima.merge(e.getKey(), Math.abs(num.doubleValue()), Math::max);
+                    // counts (model evaluations, passes) add up over the tiles
+                    if (num instanceof Long || num instanceof Integer) totals.merge(e.getKey(), num.longValue(), Long::sum);
                 }
             }
         }
@@ -152,6 +155,7 @@ final class SlidingWindowExplainer {
         sw.put("blending", "gaussian, sigma = tile/8");
         diag.put("sliding_window", sw);
         diag.put("per_tile_max_abs", maxima);
+        diag.put("sum_over_tiles", totals);
         return new Attribution(m.id(), new Tensor(acc, full), signed != null && signed, diag);
     }
 
