@@ -344,6 +344,15 @@ public final class Bench {
         ModelPackage original = ModelPackage.open(folder);
         int[] declared = original.inputSize();
         if (declared[0] == size && declared[1] == size && declared[2] == size) return original;
+        return derived(folder, dir, vl -> vl.put("input_size", List.of(size, size, size)));
+    }
+
+    /**
+     * The package in {@code folder} with its {@code config.voxellens} map changed by {@code edit}, written as a new
+     * description under {@code dir} whose weights point at the original TorchScript file (no copy).
+     */
+    static ModelPackage derived(Path folder, Path dir, java.util.function.Consumer<Map<String, Object>> edit) throws IOException {
+        ModelPackage original = ModelPackage.open(folder);
         org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml();
         Map<String, Object> rdf;
         try (var in = Files.newInputStream(original.descriptor())) {
@@ -351,8 +360,7 @@ public final class Bench {
         }
         Map<String, Object> ts = sub(sub(rdf, "weights"), "torchscript");
         ts.put("source", original.weights().toAbsolutePath().toString());
-        Map<String, Object> vl = sub(sub(rdf, "config"), "voxellens");
-        vl.put("input_size", List.of(size, size, size));
+        edit.accept(sub(sub(rdf, "config"), "voxellens"));
         Files.createDirectories(dir);
         Path out = dir.resolve("rdf.yaml");
         Files.writeString(out, yaml.dump(rdf));
