@@ -130,6 +130,8 @@ final class SlidingWindowExplainer {
             }
             float[] in = new float[tv];
             window.extract(prepared, 1, t, in, 0);
+            // seed + t: each tile draws its own noise (the same noise pattern in every tile would be correlated across
+            // the overlaps), reproducibly for a given seed and tiling
             Attribution a = m.explain(new ExplainContext(model, new Tensor(in, pkg.inputShape(1)), tileTarget, seed + t,
                 tileProgress(progress, t, tiles, unitsPerTile)));
             window.accumulate(a.map().data(), 0, 1, t, acc);

@@ -80,9 +80,10 @@ public final class LargeVolumeRun {
         double seconds = (System.nanoTime() - t0) / 1e9;
         Explainer.MethodResult m = res.methods().get(0);
         Map<?, ?> sw = (Map<?, ?>) m.attribution().diagnostics().get("sliding_window");
-        System.out.printf(Locale.ROOT, "volume %dx%dx%d (%.1f M voxels), model grid %s, %s%n", dims[0], dims[1], dims[2],
-            dims[0] * (double) dims[1] * dims[2] / 1e6, java.util.Arrays.toString(res.modelGrid().dims()), sw);
-        System.out.printf(Locale.ROOT, "method %s (%d samples, batch %s), inference %.1f s, method %.1f s, total %.1f s%n",
+        System.out.printf(Locale.ROOT, "volume %dx%dx%d (%.1f M voxels), model grid %s, %d tiles of 48³ (overlap %.2f), %s explained%n",
+            dims[0], dims[1], dims[2], dims[0] * (double) dims[1] * dims[2] / 1e6, java.util.Arrays.toString(res.modelGrid().dims()),
+            sw.get("tiles"), overlap, sw.get("tiles_explained"));
+        System.out.printf(Locale.ROOT, "method %s (%d samples; per tile %s), inference %.1f s, method %.1f s, total %.1f s%n",
             m.method().id(), samples, m.attribution().diagnostics().get("per_tile_max_abs"), res.forwardSeconds(), m.seconds(), seconds);
         System.out.printf(Locale.ROOT, "peak RSS %.0f MiB, peak heap %.0f MiB, max heap %.0f MiB%n", Bench.vmHwmMb(),
             Bench.peakHeapMb(), Runtime.getRuntime().maxMemory() / 1048576.0);
