@@ -32,8 +32,8 @@ import org.voxellens.xai.target.SegmentationTarget;
 import org.voxellens.xai.target.TargetSpec;
 
 /**
- * Sliding-window inference and tiled saliency of the demo UNet (declared here with a spacing, so that it is run by
- * sliding window) on a phantom 1.7-2.2 times its 48³ input per axis, against an independent PyTorch implementation
+ * Sliding-window inference and tiled saliency of the demo UNet (declared here with a spacing and a 32³ input, so
+ * that it is run by sliding window, cheaply) on a phantom 1.75-2.25 times its input per axis, against an independent PyTorch implementation
  * of the same scheme (src/test/python/sliding_window_reference.py, run by /usr/bin/python3 on the same prepared
  * volume and model file), and against one whole-volume pass in the interior (the UNet is fully convolutional).
  */
@@ -41,7 +41,7 @@ import org.voxellens.xai.target.TargetSpec;
 class SlidingWindowExplainerTest {
 
     static final Path MODELS = Path.of(System.getProperty("voxellens.test.models", "../models"));
-    static final int NX = 96, NY = 80, NZ = 104;
+    static final int TILE = 32, NX = 64, NY = 56, NZ = 72;
 
     @TempDir
     Path tmp;
@@ -54,7 +54,8 @@ class SlidingWindowExplainerTest {
         Path demo = MODELS.resolve("demo-segmenter");
         Files.copy(demo.resolve("model.pt"), pkgDir.resolve("model.pt"));
         String rdf = Files.readString(demo.resolve("rdf.yaml"), StandardCharsets.UTF_8)
-            .replace("    input_size: [48, 48, 48]\n", "    input_size: [48, 48, 48]\n    spacing: [3.0, 3.0, 3.0]\n");
+            .replace("    input_size: [48, 48, 48]\n", "    input_size: [" + TILE + ", " + TILE + ", " + TILE + "]\n    spacing: [3.0, 3.0, 3.0]\n")
+            .replace("shape: [1, 32, 12, 12, 12]", "shape: [1, 32, 8, 8, 8]");
         assertTrue(rdf.contains("spacing: [3.0"), "rdf edited");
         Files.writeString(pkgDir.resolve("rdf.yaml"), rdf, StandardCharsets.UTF_8);
         model = TorchModel.load(ModelPackage.open(pkgDir), DeviceSpec.CPU);
@@ -74,11 +75,11 @@ class SlidingWindowExplainerTest {
         for (int k = 0; k < NZ; k++) {
             for (int j = 0; j < NY; j++) {
                 for (int i = 0; i < NX; i++) {
-                    double x = (i - NX / 2.0) / 40, y = (j - NY / 2.0) / 34, z = (k - NZ / 2.0) / 48;
+                    double x = (i - NX / 2.0) / (0.42 * NX), y = (j - NY / 2.0) / (0.42 * NY), z = (k - NZ / 2.0) / (0.46 * NZ);
                     double rr = Math.sqrt(x * x + y * y + z * z);
                     double v = rr < 0.9 ? 0.5 : rr < 1 ? 1.0 : 0;
-                    double lx = i - 62, ly = j - 30, lz = k - 70;
-                    if (lx * lx + ly * ly + lz * lz < 25) v = 1.1;
+                    double lx = i - 0.64 * NX, ly = j - 0.37 * NY, lz = k - 0.67 * NZ;
+                    if (lx * lx + ly * ly + lz * lz < 16) v = 1.1;
                     d[i + NX * (j + NY * k)] = (float) (v + 0.02 * r.nextGaussian());
                 }
             }
@@ -109,7 +110,7 @@ class SlidingWindowExplainerTest {
         Path in = tmp.resolve("in.f32");
         write(in, res.modelInput().data());
         Process proc = new ProcessBuilder("/usr/bin/python3", "src/test/python/sliding_window_reference.py",
-            MODELS.resolve("demo-segmenter/model.pt").toString(), in.toString(), "" + NX, "" + NY, "" + NZ, "48", "0.25", "1",
+            MODELS.resolve("demo-segmenter/model.pt").toString(), in.toString(), "" + NX, "" + NY, "" + NZ, "" + TILE, "0.25", "1",
             tmp.toString()).redirectErrorStream(true).start();
         String outText = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "reference finished");
