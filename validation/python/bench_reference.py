@@ -3,7 +3,7 @@
 
     /usr/bin/python3 validation/python/bench_reference.py [--models demo-classifier,demo-segmenter]
         [--sizes 64,96] [--threads 2] [--batch 8] [--samples 16] [--steps 16] [--warmup 2] [--repeats 3]
-        [--methods forward,saliency,grad_batch,gradcam,smoothgrad,ig]
+        [--methods forward,saliency,grad_batch,gradcam,smoothgrad,ig,occlusion]
 
 The same methods as the Java side (org.voxellens.validation.perf.Bench), written in plain PyTorch on the SAME
 TorchScript files (torch.jit.load of models/<name>/model.pt), same batch size and thread count. Each
@@ -29,6 +29,9 @@ class 1 for the classifier and the sum of class-1 logits over the whole output c
   smoothgrad  N noisy samples (sigma = 0.15 * range(x)), B per forward + backward; mean gradient.
   ig          zero baseline, n steps (midpoint rule), B per forward + backward, plus one forward of
               [x, baseline] for the completeness check (as the Java side does).
+  occlusion   plain 3D occlusion as Captum's Occlusion: window = stride = size/4 (64 windows), baseline 0; B occluded copies per
+              forward pass (no autograd), plus the unoccluded forward; each voxel gets the mean score drop of the
+              windows covering it. (The Java default is coarse-to-fine; the bench times the plain version.)
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-METHODS = ["forward", "saliency", "grad_batch", "gradcam", "smoothgrad", "ig"]
+METHODS = ["forward", "saliency", "grad_batch", "gradcam", "smoothgrad", "ig", "occlusion"]
+OCCLUSION_SPLIT = 4
 INPUT_SEED = 7
 NOISE_SEED = 1234
 SIGMA_FRACTION = 0.15
@@ -182,8 +186,27 @@ def run_one(args, name, size):
             f = score(model(torch.cat([x, base])))
         return ig.sum(1, keepdim=True), float(ig.sum() - (f[0] - f[1]))
 
+    def m_occlusion():
+        w = size // OCCLUSION_SPLIT
+        starts = range(0, size - w + 1, w)
+        boxes = [(z, y, xx) for z in starts for y in starts for xx in starts]
+        total = torch.zeros(size, size, size)
+        count = torch.zeros(size, size, size)
+        with torch.no_grad():
+            f0 = score(model(x))[0]
+            for start in range(0, len(boxes), B):
+                chunk = boxes[start:start + B]
+                batch = x.repeat(len(chunk), 1, 1, 1, 1)
+                for b, (z, y, xx) in enumerate(chunk):
+                    batch[b, :, z:z + w, y:y + w, xx:xx + w] = 0
+                f = score(model(batch))
+                for b, (z, y, xx) in enumerate(chunk):
+                    total[z:z + w, y:y + w, xx:xx + w] += f0 - f[b]
+                    count[z:z + w, y:y + w, xx:xx + w] += 1
+        return total / count.clamp(min=1)
+
     table = {"forward": m_forward, "saliency": m_saliency, "grad_batch": m_grad_batch, "gradcam": m_gradcam,
-             "smoothgrad": m_smoothgrad, "ig": m_ig}
+             "smoothgrad": m_smoothgrad, "ig": m_ig, "occlusion": m_occlusion}
     for method in [m.strip() for m in args.methods.split(",") if m.strip()]:
         if method not in table:
             raise SystemExit("unknown method " + method + "; known: " + ",".join(METHODS))

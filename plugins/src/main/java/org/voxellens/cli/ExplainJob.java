@@ -31,7 +31,11 @@ import org.voxellens.xai.attribution.Progress;
 import org.voxellens.xai.metrics.MetricCatalog;
 import org.voxellens.xai.metrics.MetricResult;
 import org.voxellens.xai.model.ModelPackage;
+import org.voxellens.volumetric.SlidingWindow;
+import org.voxellens.xai.attribution.Occlusion;
 import org.voxellens.xai.pipeline.Explainer;
+import org.voxellens.xai.pipeline.ModelGrid;
+import org.voxellens.xai.pipeline.Tiling;
 import org.voxellens.xai.runtime.DeviceSpec;
 import org.voxellens.xai.runtime.TorchModel;
 import org.voxellens.xai.target.TargetSpec;
@@ -45,7 +49,20 @@ final class ExplainJob {
     /** Everything the user chose. */
     record Request(Path input, String series, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
                    long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold,
-                   String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut) {}
+                   String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut, Tiling tiling) {
+
+        Request {
+            if (tiling == null) tiling = Tiling.DEFAULT;
+        }
+
+        /** Without sliding-window settings (defaults). */
+        Request(Path input, String series, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
+                long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold,
+                String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut) {
+            this(input, series, model, methods, target, roi, out, device, seed, methodOptions, colorMap, opacity, threshold,
+                metrics, metricOptions, groundTruth, dicomOut, Tiling.DEFAULT);
+        }
+    }
 
     private final PrintWriter log;
     private final Progress progress;
@@ -84,7 +101,8 @@ final class ExplainJob {
                 r.model(), model.device());
             Explainer.Result res;
             try {
-                res = new Explainer(model).explain(source, r.target(), roi, methods, metrics, r.seed(), progress);
+                announceCost(pkg, source, methods, r.tiling());
+                res = new Explainer(model, r.tiling()).explain(source, r.target(), roi, methods, metrics, r.seed(), progress);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(r.input() + ": " + e.getMessage(), e);
             }
@@ -184,6 +202,24 @@ final class ExplainJob {
         return written;
     }
 
+    /** What the expensive methods will cost, before they start (occlusion's model evaluations, sliding-window tiles). */
+    private void announceCost(ModelPackage pkg, Volume source, List<AttributionMethod> methods, Tiling tiling) {
+        int tiles = 1;
+        if (Explainer.slidingWindow(pkg)) {
+            SlidingWindow w = SlidingWindow.of(ModelGrid.covering(source.geometry(), pkg).dims(), pkg.inputSize(), tiling.overlap());
+            tiles = w.count();
+            log.printf(Locale.ROOT, "Tiles  %d of %s voxels (overlap %.2f) cover the volume at the model's spacing%n", tiles,
+                dims(pkg.inputSize()), tiling.overlap());
+        }
+        for (AttributionMethod m : methods) {
+            if (m instanceof Occlusion o) {
+                long n = o.plannedEvaluations(pkg.inputSize());
+                log.printf(Locale.ROOT, "Plan   occlusion: at most %d model evaluations per model input%s (plain fine occlusion: %d)%n",
+                    n, tiles > 1 ? " x " + tiles + " tiles (tiles outside the target are skipped)" : "", o.fullFineEvaluations(pkg.inputSize()));
+            }
+        }
+    }
+
     private static Map<String, Object> dicomEntry(String method, String kind, DicomResultWriter.Written w) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("method", method);
@@ -208,6 +244,7 @@ final class ExplainJob {
             case "saliency" -> "Magnitude of the gradient of the target with respect to each voxel.";
             case "inputxgrad" -> "Voxel intensity times gradient (magnitude shown; signed values in the NIfTI).";
             case "ig" -> "Integrated Gradients along a path from a baseline (magnitude shown; signed values in the NIfTI).";
+            case "occlusion" -> "Drop of the target score when a window of voxels is set to the baseline (coarse-to-fine; signed values in the NIfTI).";
             default -> "";
         };
         return what + " Target: " + res.target().describe() + ".";
@@ -345,6 +382,8 @@ final class ExplainJob {
     }
 
     private static String dims(Geometry g) { return g.nx() + "×" + g.ny() + "×" + g.nz(); }
+
+    private static String dims(int[] d) { return d[0] + "×" + d[1] + "×" + d[2]; }
 
     private static String fmt(double[] v) {
         return String.format(Locale.ROOT, "%.3g×%.3g×%.3g", v[0], v[1], v[2]);

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.voxellens.xai.attribution.IntegratedGradients;
+import org.voxellens.xai.pipeline.Tiling;
 import org.voxellens.xai.attribution.MethodCatalog;
 import org.voxellens.xai.metrics.MetricCatalog;
 import org.voxellens.xai.runtime.DeviceSpec;
@@ -113,8 +114,40 @@ public final class Main implements Runnable {
         int igSteps;
         @Option(names = "--ig-baseline", description = "zero or blur (default: ${DEFAULT-VALUE}).", defaultValue = "zero")
         String igBaseline;
-        @Option(names = "--batch-size", description = "Samples per forward/backward pass (default: ${DEFAULT-VALUE}).", defaultValue = "8")
-        int batchSize;
+        @Option(names = "--batch-size", description = "Samples per forward(/backward) pass for SmoothGrad, IG, occlusion and the metrics: a number, or auto = from free memory (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
+        String batchSize;
+        @Option(names = "--tile-overlap", description = "Sliding window (segmentation models that declare a spacing): overlap of neighbouring tiles, 0-0.9 (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+        double tileOverlap;
+        @Option(names = "--tile-batch", description = "Sliding window: tiles per inference pass, a number or auto (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
+        String tileBatch;
+        @Option(names = "--occlusion-window", description = "Occlusion: fine window edge in model voxels (default: ${DEFAULT-VALUE}).", defaultValue = "8")
+        int occlusionWindow;
+        @Option(names = "--occlusion-stride", description = "Occlusion: fine window stride (default: half the window).")
+        Integer occlusionStride;
+        @Option(names = "--occlusion-levels", description = "Occlusion: coarse-to-fine levels before the fine one, 0 = plain occlusion (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+        int occlusionLevels;
+        @Option(names = "--occlusion-refine", description = "Occlusion: fraction of windows refined per level (default: ${DEFAULT-VALUE}).", defaultValue = "0.25")
+        double occlusionRefine;
+        @Option(names = "--occlusion-near-target", description = "Occlusion: only occlude windows near the target's mask (segmentation).")
+        boolean occlusionNearTarget;
+
+        int batch() { return count(batchSize, "--batch-size"); }
+
+        static int count(String text, String option) {
+            if (text.equalsIgnoreCase("auto")) return 0;
+            try {
+                int n = Integer.parseInt(text.trim());
+                if (n >= 1) return n;
+            } catch (NumberFormatException ignored) {
+                // falls through to the error below
+            }
+            throw new IllegalArgumentException(option + " must be a positive number or auto, got " + text);
+        }
+
+        Tiling tiling() {
+            if (!(tileOverlap >= 0 && tileOverlap <= 0.9)) throw new IllegalArgumentException("--tile-overlap must be in [0, 0.9], got " + tileOverlap);
+            return new Tiling(tileOverlap, count(tileBatch, "--tile-batch"));
+        }
         @Option(names = "--lut", description = "Colour map: fire, jet, hot, viridis, grays (default: ${DEFAULT-VALUE}).", defaultValue = "fire")
         String lut;
         @Option(names = "--opacity", description = "Heat-map opacity 0-1 (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
@@ -134,7 +167,7 @@ public final class Main implements Runnable {
 
         MetricCatalog.Options metricOptions() {
             if (mask != null && metrics == null) throw new IllegalArgumentException("--mask is for --metrics localisation");
-            return new MetricCatalog.Options(metricPerturbations, metricSamples, null, batchSize, null);
+            return new MetricCatalog.Options(metricPerturbations, metricSamples, null, batch(), null);
         }
 
         MethodCatalog.Options methodOptions() {
@@ -143,7 +176,8 @@ public final class Main implements Runnable {
                 case "blur", "blurred" -> IntegratedGradients.Baseline.BLUR;
                 default -> throw new IllegalArgumentException("--ig-baseline must be zero or blur, got " + igBaseline);
             };
-            return new MethodCatalog.Options(layer, samples, noise, igSteps, b, batchSize);
+            return new MethodCatalog.Options(layer, samples, noise, igSteps, b, batch(), new MethodCatalog.OcclusionOptions(
+                occlusionWindow, occlusionStride == null ? 0 : occlusionStride, occlusionLevels, occlusionRefine, occlusionNearTarget));
         }
 
         void applyThreads() {
@@ -197,7 +231,7 @@ public final class Main implements Runnable {
         String series;
         @Option(names = "--model", required = true, description = "Model package folder (TorchScript + rdf.yaml).")
         Path model;
-        @Option(names = "--method", description = "Comma-separated: gradcam, gradcampp, smoothgrad, smoothgrad_sq, vargrad, saliency, inputxgrad, ig, or all (default: ${DEFAULT-VALUE}).", defaultValue = "gradcam,smoothgrad")
+        @Option(names = "--method", description = "Comma-separated: gradcam, gradcampp, smoothgrad, smoothgrad_sq, vargrad, saliency, inputxgrad, ig, occlusion, or all (default: ${DEFAULT-VALUE}).", defaultValue = "gradcam,smoothgrad")
         String methods;
         @Option(names = "--target", description = "Class to explain, by name or index (default: the model's default target, else the predicted class).")
         String target;
@@ -221,7 +255,7 @@ public final class Main implements Runnable {
             if (roi != null && r == null) r = SegmentationTarget.Region.ROI;
             return execute(common, new ExplainJob.Request(input, series, model, methods, new TargetSpec(target, r), roi, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
-                common.metrics, common.metricOptions(), common.mask, common.dicomOut));
+                common.metrics, common.metricOptions(), common.mask, common.dicomOut, common.tiling()));
         }
     }
 
@@ -242,7 +276,7 @@ public final class Main implements Runnable {
             spec.commandLine().getOut().println("Demo: " + home.relativize(input) + " with " + home.relativize(model) + ", every method, target 'lesion'");
             return execute(common, new ExplainJob.Request(input, null, model, "all", new TargetSpec("lesion", null), null, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
-                common.metrics, common.metricOptions(), common.mask, common.dicomOut));
+                common.metrics, common.metricOptions(), common.mask, common.dicomOut, common.tiling()));
         }
 
         private static Path home() {

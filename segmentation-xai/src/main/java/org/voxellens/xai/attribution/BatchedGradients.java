@@ -1,5 +1,6 @@
 package org.voxellens.xai.attribution;
 
+import org.voxellens.xai.runtime.BatchSizer;
 import org.voxellens.xai.runtime.Tensor;
 import org.voxellens.xai.runtime.TorchModel;
 
@@ -24,9 +25,11 @@ final class BatchedGradients {
 
     private BatchedGradients() {}
 
-    static void run(ExplainContext ctx, String stage, int count, int batchSize, Sampler sampler, Sink sink) {
+    /** @param batchSize samples per pass, or 0 to choose from free memory; returns the batch size used */
+    static int run(ExplainContext ctx, String stage, int count, int batchSize, Sampler sampler, Sink sink) {
         Tensor x = ctx.input();
         int n = x.size();
+        batchSize = Math.min(count, BatchSizer.choose(batchSize, n, BatchSizer.Pass.GRADIENT, ctx.model().device()));
         ctx.progress().step(stage, 0, count);
         for (int start = 0; start < count; start += batchSize) {
             int b = Math.min(batchSize, count - start);
@@ -39,5 +42,6 @@ final class BatchedGradients {
             for (int s = 0; s < b; s++) sink.accept(start + s, g.gradients().data(), s * n);
             ctx.progress().step(stage, start + b, count);
         }
+        return batchSize;
     }
 }

@@ -42,7 +42,7 @@ public final class IntegratedGradients implements AttributionMethod {
         p.put("rule", "riemann_midpoint");
         p.put("baseline", baseline.name().toLowerCase(Locale.ROOT));
         if (baseline == Baseline.BLUR) p.put("blur_sigma_voxels", blurSigmaVoxels);
-        p.put("batch_size", batchSize);
+        p.put("batch_size", batchSize == 0 ? "auto" : batchSize);
         return p;
     }
 
@@ -53,7 +53,7 @@ public final class IntegratedGradients implements AttributionMethod {
         int n = x.size();
         float[] xd = x.data(), bd = base.data();
         double[] gradSum = new double[n];
-        BatchedGradients.run(ctx, id(), steps, batchSize, (s, dest, off) -> {
+        int batch = BatchedGradients.run(ctx, id(), steps, batchSize, (s, dest, off) -> {
             float alpha = (float) ((s + 0.5) / steps);
             for (int i = 0; i < n; i++) dest[off + i] = bd[i] + alpha * (xd[i] - bd[i]);
         }, (s, g, off) -> {
@@ -73,6 +73,7 @@ public final class IntegratedGradients implements AttributionMethod {
         float[] f = ctx.model().scores(new Tensor(pair, shape), ctx.target());
         double delta = (double) f[0] - f[1];
         Map<String, Object> diag = new LinkedHashMap<>();
+        diag.put("batch_size", batch);
         diag.put("score_input", f[0]);
         diag.put("score_baseline", f[1]);
         diag.put("attribution_sum", total);
@@ -107,8 +108,9 @@ public final class IntegratedGradients implements AttributionMethod {
             return this;
         }
 
+        /** Samples per forward+backward pass; 0 chooses from free memory ({@link org.voxellens.xai.runtime.BatchSizer}). */
         public Builder batchSize(int b) {
-            if (b < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + b);
+            if (b < 0) throw new IllegalArgumentException("batch size must be >= 1 (or 0 = from free memory), got " + b);
             this.batchSize = b;
             return this;
         }

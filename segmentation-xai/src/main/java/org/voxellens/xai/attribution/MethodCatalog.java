@@ -15,12 +15,13 @@ public final class MethodCatalog {
 
     /** Every method id, in the order results are shown. */
     public static final List<String> NAMES = List.of("gradcam", "gradcampp", "smoothgrad", "smoothgrad_sq", "vargrad",
-        "saliency", "inputxgrad", "ig");
+        "saliency", "inputxgrad", "ig", "occlusion");
 
     /** Display names users know. */
     public static final Map<String, String> TITLES = Map.of(
         "gradcam", "Grad-CAM", "gradcampp", "Grad-CAM++", "smoothgrad", "SmoothGrad", "smoothgrad_sq", "SmoothGrad\u00b2",
-        "vargrad", "VarGrad", "saliency", "Saliency", "inputxgrad", "Input \u00d7 Gradient", "ig", "Integrated Gradients");
+        "vargrad", "VarGrad", "saliency", "Saliency", "inputxgrad", "Input \u00d7 Gradient", "ig", "Integrated Gradients",
+        "occlusion", "Occlusion");
 
     /**
      * Options of the configurable methods.
@@ -29,10 +30,32 @@ public final class MethodCatalog {
      * @param noise SmoothGrad noise sigma as a fraction of the input's intensity range
      */
     public record Options(String layer, int samples, double noise, int igSteps, IntegratedGradients.Baseline igBaseline,
-                          int batchSize) {
+                          int batchSize, OcclusionOptions occlusion) {
 
         /** The command line's defaults: 25 samples, noise 0.15, 32 IG steps from a zero baseline, batch 8. */
         public static final Options DEFAULTS = new Options(null, 25, 0.15, 32, IntegratedGradients.Baseline.ZERO, 8);
+
+        /** @param batchSize samples per pass, 0 = chosen from free memory */
+        public Options(String layer, int samples, double noise, int igSteps, IntegratedGradients.Baseline igBaseline, int batchSize) {
+            this(layer, samples, noise, igSteps, igBaseline, batchSize, OcclusionOptions.DEFAULTS);
+        }
+
+        public Options {
+            if (occlusion == null) occlusion = OcclusionOptions.DEFAULTS;
+        }
+
+        public Options withOcclusion(OcclusionOptions o) {
+            return new Options(layer, samples, noise, igSteps, igBaseline, batchSize, o);
+        }
+    }
+
+    /**
+     * Occlusion: fine window and stride (model voxels; stride 0 = half the window), coarse-to-fine levels (0 = plain
+     * occlusion), the fraction refined per level, and whether to occlude only near the target's mask.
+     */
+    public record OcclusionOptions(int window, int stride, int levels, double refineFraction, boolean restrictToTarget) {
+
+        public static final OcclusionOptions DEFAULTS = new OcclusionOptions(8, 0, 2, 0.25, false);
     }
 
     private MethodCatalog() {}
@@ -76,9 +99,18 @@ public final class MethodCatalog {
             case "vargrad" -> smooth(SmoothGrad.Variant.VARGRAD, o);
             case "saliency" -> new Saliency();
             case "inputxgrad" -> new InputXGradient();
+            case "occlusion" -> occlusion(o);
             case "ig" -> IntegratedGradients.builder().steps(o.igSteps()).baseline(o.igBaseline()).batchSize(o.batchSize()).build();
             default -> throw new IllegalArgumentException("unknown method " + n);
         };
+    }
+
+    private static AttributionMethod occlusion(Options o) {
+        OcclusionOptions c = o.occlusion();
+        Occlusion.Builder b = Occlusion.builder().window(c.window()).levels(c.levels()).refineFraction(c.refineFraction())
+            .restrictToTarget(c.restrictToTarget(), c.window()).batchSize(o.batchSize());
+        if (c.stride() > 0) b.stride(c.stride());
+        return b.build();
     }
 
     private static AttributionMethod smooth(SmoothGrad.Variant v, Options o) {

@@ -47,7 +47,7 @@ public final class SmoothGrad implements AttributionMethod {
         p.put("samples", samples);
         p.put("noise_fraction", noiseFraction);
         p.put("noise", "gaussian, sigma = noise_fraction * (max - min) of the model input");
-        p.put("batch_size", batchSize);
+        p.put("batch_size", batchSize == 0 ? "auto" : batchSize);
         return p;
     }
 
@@ -61,7 +61,7 @@ public final class SmoothGrad implements AttributionMethod {
         double[] sumSq = new double[n];
         float[] buf = new float[n];
         float[] xd = x.data();
-        BatchedGradients.run(ctx, id(), samples, batchSize, (s, dest, off) -> {
+        int batch = BatchedGradients.run(ctx, id(), samples, batchSize, (s, dest, off) -> {
             source.fill(buf, sigma, s);
             for (int i = 0; i < n; i++) dest[off + i] = xd[i] + buf[i];
         }, (s, g, off) -> {
@@ -84,6 +84,7 @@ public final class SmoothGrad implements AttributionMethod {
         Tensor map = new Tensor(out, x.shape());
         Map<String, Object> diag = new LinkedHashMap<>();
         diag.put("sigma", sigma);
+        diag.put("batch_size", batch);
         // SmoothGrad's mean gradient is signed; its per-channel sum is the map, shown as magnitude by renderers.
         return new Attribution(id(), Gradients.sumChannels(map), variant == Variant.SMOOTHGRAD, diag);
     }
@@ -119,8 +120,9 @@ public final class SmoothGrad implements AttributionMethod {
             return this;
         }
 
+        /** Samples per forward+backward pass; 0 chooses from free memory ({@link org.voxellens.xai.runtime.BatchSizer}). */
         public Builder batchSize(int b) {
-            if (b < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + b);
+            if (b < 0) throw new IllegalArgumentException("batch size must be >= 1 (or 0 = from free memory), got " + b);
             this.batchSize = b;
             return this;
         }

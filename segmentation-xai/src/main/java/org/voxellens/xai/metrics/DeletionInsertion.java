@@ -66,7 +66,7 @@ public final class DeletionInsertion implements Metric {
         p.put("voxels_at_step_k", "floor(k * V / steps), ties by voxel index");
         p.put("score", "target score (logits), not probabilities");
         p.put("auc", "trapezoid on k / steps in [0, 1]");
-        p.put("batch_size", batchSize);
+        p.put("batch_size", batchSize == 0 ? "auto" : batchSize);
         return p;
     }
 
@@ -94,6 +94,8 @@ public final class DeletionInsertion implements Metric {
         double[] deletion = new double[points], insertion = new double[points];
         int total = 2 * points;
         ctx.progress().step(id(), 0, total);
+        int batchSize = org.voxellens.xai.runtime.BatchSizer.choose(this.batchSize, n,
+            org.voxellens.xai.runtime.BatchSizer.Pass.FORWARD, ctx.model().device());
         for (int start = 0; start < total; start += batchSize) {
             int b = Math.min(batchSize, total - start);
             float[] batch = new float[b * n];
@@ -178,8 +180,9 @@ public final class DeletionInsertion implements Metric {
 
         public Builder ranking(Ranking r) { this.ranking = r; return this; }
 
+        /** Model samples per forward pass; 0 chooses from free memory ({@link org.voxellens.xai.runtime.BatchSizer}). */
         public Builder batchSize(int b) {
-            if (b < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + b);
+            if (b < 0) throw new IllegalArgumentException("batch size must be >= 1 (or 0 = from free memory), got " + b);
             this.batchSize = b;
             return this;
         }

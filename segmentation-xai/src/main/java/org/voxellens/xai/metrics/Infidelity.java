@@ -85,7 +85,7 @@ public final class Infidelity implements Metric {
             p.put("patch_baseline", patchBaseline);
         }
         p.put("multiply_by_inputs", multiplyByInputs == null ? "auto (inputxgrad, ig)" : multiplyByInputs);
-        p.put("batch_size", batchSize);
+        p.put("batch_size", batchSize == 0 ? "auto" : batchSize);
         return p;
     }
 
@@ -110,6 +110,8 @@ public final class Infidelity implements Metric {
         double fx = ctx.model().scores(x, ctx.target())[0];
         double[] a = new double[perturbations], delta = new double[perturbations];
         ctx.progress().step(id(), 0, perturbations);
+        int batchSize = org.voxellens.xai.runtime.BatchSizer.choose(this.batchSize, n,
+            org.voxellens.xai.runtime.BatchSizer.Pass.FORWARD, ctx.model().device());
         for (int start = 0; start < perturbations; start += batchSize) {
             int b = Math.min(batchSize, perturbations - start);
             float[] batch = new float[b * n];
@@ -238,8 +240,9 @@ public final class Infidelity implements Metric {
         /** Value the cubes are set to (default 0: the mean intensity after z-scoring). */
         public Builder patchBaseline(float v) { this.patchBaseline = v; return this; }
 
+        /** Model samples per forward pass; 0 chooses from free memory ({@link org.voxellens.xai.runtime.BatchSizer}). */
         public Builder batchSize(int b) {
-            if (b < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + b);
+            if (b < 0) throw new IllegalArgumentException("batch size must be >= 1 (or 0 = from free memory), got " + b);
             this.batchSize = b;
             return this;
         }

@@ -26,15 +26,29 @@ import org.voxellens.xai.target.TargetSpec;
 
 /**
  * A volume in the patient's geometry → the model's grid → preprocessing → prediction and target → every method
- * → each map resampled back onto the source grid. The one place where geometry and explanation meet, so every
+ * → each map resampled back onto the source grid. Segmentation models that declare a spacing see the whole volume
+ * by sliding window ({@link SlidingWindowExplainer}); others see one grid of their input size ({@link ModelGrid}).
+ * The one place where geometry and explanation meet, so every
  * front end (command line, Fiji, PACS batch) produces maps that land where the anatomy is.
  */
 public final class Explainer {
 
     private final TorchModel model;
+    private final Tiling tiling;
 
     public Explainer(TorchModel model) {
+        this(model, Tiling.DEFAULT);
+    }
+
+    /** @param tiling sliding-window settings for segmentation models that declare a spacing */
+    public Explainer(TorchModel model, Tiling tiling) {
         this.model = model;
+        this.tiling = tiling;
+    }
+
+    /** Whether this package is run by sliding window: segmentation models that declare a spacing. */
+    public static boolean slidingWindow(ModelPackage pkg) {
+        return SlidingWindowExplainer.applies(pkg);
     }
 
     /** Explains without scoring the maps. */
@@ -59,6 +73,13 @@ public final class Explainer {
         if (pkg.channels() != 1) {
             throw new IllegalArgumentException("model " + pkg.name() + " expects " + pkg.channels()
                 + " input channels; a single volume gives 1");
+        }
+        if (SlidingWindowExplainer.applies(pkg)) {
+            if (metrics != null) {
+                throw new IllegalArgumentException("trust metrics are not available yet for sliding-window models (" + pkg.name()
+                    + " declares a spacing); run without --metrics");
+            }
+            return new SlidingWindowExplainer(model, tiling).explain(source, targetSpec, roi, methods, seed, progress);
         }
         Geometry grid = ModelGrid.of(source.geometry(), pkg);
         Volume resampled = Resampler.resample(source, grid, Interpolation.LINEAR, 0f);
@@ -89,7 +110,7 @@ public final class Explainer {
         return new Result(grid, input, output, target, prediction, results, forwardSeconds);
     }
 
-    private static void checkOutput(ModelPackage pkg, Tensor output) {
+    static void checkOutput(ModelPackage pkg, Tensor output) {
         long[] s = output.shape();
         if (pkg.task() == ModelTask.CLASSIFICATION && s.length != 2) {
             throw new IllegalArgumentException("model " + pkg.name() + " is declared a classifier but returned shape "

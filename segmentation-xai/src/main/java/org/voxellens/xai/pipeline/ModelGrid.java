@@ -24,4 +24,19 @@ public final class ModelGrid {
         }
         return source.recentered(size, spacing);
     }
+
+    /**
+     * For sliding-window inference: a grid at the model's declared spacing that covers the whole input (centred on
+     * it, the input's axes), at least one model input in every axis so that small volumes are padded rather than
+     * refused.
+     */
+    public static Geometry covering(Geometry source, ModelPackage model) {
+        double[] spacing = model.spacing();
+        if (spacing == null) throw new IllegalArgumentException("model " + model.name() + " declares no spacing; it sees the whole volume at once");
+        int[] size = model.inputSize();
+        double[] extent = source.extent();
+        int[] dims = new int[3];
+        for (int a = 0; a < 3; a++) dims[a] = Math.max(size[a], (int) Math.ceil(extent[a] / spacing[a] - 1e-6));
+        return source.recentered(dims, spacing);
+    }
 }

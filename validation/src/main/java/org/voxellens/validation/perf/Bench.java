@@ -24,6 +24,7 @@ import org.voxellens.xai.attribution.AttributionMethod;
 import org.voxellens.xai.attribution.ExplainContext;
 import org.voxellens.xai.attribution.GradCam;
 import org.voxellens.xai.attribution.IntegratedGradients;
+import org.voxellens.xai.attribution.Occlusion;
 import org.voxellens.xai.attribution.Progress;
 import org.voxellens.xai.attribution.Saliency;
 import org.voxellens.xai.attribution.SmoothGrad;
@@ -61,7 +62,9 @@ import org.voxellens.xai.target.TargetSpec;
  */
 public final class Bench {
 
-    public static final List<String> METHODS = List.of("forward", "saliency", "grad_batch", "gradcam", "smoothgrad", "ig");
+    public static final List<String> METHODS = List.of("forward", "saliency", "grad_batch", "gradcam", "smoothgrad", "ig", "occlusion");
+    /** Plain occlusion's windows per axis in the bench (both sides): window = stride = size / 4, 64 windows. */
+    static final int OCCLUSION_SPLIT = 4;
     public static final List<String> MODELS = List.of("demo-classifier", "demo-segmenter");
     /** SmoothGrad's allowed overhead over N/B batched forward+backward passes. */
     public static final double SMOOTHGRAD_TARGET = 1.15;
@@ -268,6 +271,10 @@ public final class Bench {
             case "gradcam" -> explain(new GradCam(false, null), ctx);
             case "smoothgrad" -> explain(SmoothGrad.builder().samples(o.samples()).batchSize(o.batch()).build(), ctx);
             case "ig" -> explain(IntegratedGradients.builder().steps(o.steps()).batchSize(o.batch()).build(), ctx);
+            case "occlusion" -> {
+                int w = (int) ctx.input().dim(4) / OCCLUSION_SPLIT;
+                yield explain(Occlusion.builder().window(w).stride(w).levels(0).batchSize(o.batch()).build(), ctx);
+            }
             default -> throw new IllegalArgumentException("unknown method " + method);
         };
     }
@@ -344,6 +351,15 @@ public final class Bench {
         ModelPackage original = ModelPackage.open(folder);
         int[] declared = original.inputSize();
         if (declared[0] == size && declared[1] == size && declared[2] == size) return original;
+        return derived(folder, dir, vl -> vl.put("input_size", List.of(size, size, size)));
+    }
+
+    /**
+     * The package in {@code folder} with its {@code config.voxellens} map changed by {@code edit}, written as a new
+     * description under {@code dir} whose weights point at the original TorchScript file (no copy).
+     */
+    static ModelPackage derived(Path folder, Path dir, java.util.function.Consumer<Map<String, Object>> edit) throws IOException {
+        ModelPackage original = ModelPackage.open(folder);
         org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml();
         Map<String, Object> rdf;
         try (var in = Files.newInputStream(original.descriptor())) {
@@ -351,8 +367,7 @@ public final class Bench {
         }
         Map<String, Object> ts = sub(sub(rdf, "weights"), "torchscript");
         ts.put("source", original.weights().toAbsolutePath().toString());
-        Map<String, Object> vl = sub(sub(rdf, "config"), "voxellens");
-        vl.put("input_size", List.of(size, size, size));
+        edit.accept(sub(sub(rdf, "config"), "voxellens"));
         Files.createDirectories(dir);
         Path out = dir.resolve("rdf.yaml");
         Files.writeString(out, yaml.dump(rdf));
