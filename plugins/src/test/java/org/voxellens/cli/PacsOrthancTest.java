@@ -1,10 +1,10 @@
 package org.voxellens.cli;
 
+import org.voxellens.testing.Dciodvfy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -121,7 +121,7 @@ class PacsOrthancTest {
                 || all.contains(PacsTestData.BIRTH_DATE), "de-identified copy holds patient data: " + c);
             assertFalse(all.contains(a.studyUid()) || all.contains(b.studyUid()), "study UIDs replaced");
             assertEquals("YES", Attribute.getSingleStringValueOrEmptyString(l, TagFromName.PatientIdentityRemoved));
-            assertEquals(List.of(), dciodvfyErrors(c), c.toString());
+            assertEquals(List.of(), Dciodvfy.errors(c), c.toString());
         }
 
         // Re-run: the journal says done, nothing runs, nothing is stored.
@@ -324,7 +324,7 @@ class PacsOrthancTest {
                 collectUids(l, refs, false);
                 refs.retainAll(sourceUids);
                 assertFalse(refs.isEmpty(), what + ": " + uid + " references the source");
-                assertEquals(List.of(), dciodvfyErrors(f), what + ": " + uid);
+                assertEquals(List.of(), Dciodvfy.errors(f), what + ": " + uid);
             }
         }
     }
@@ -384,16 +384,5 @@ class PacsOrthancTest {
         AttributeList l = new AttributeList();
         l.read(f.toFile());
         return l;
-    }
-
-    static List<String> dciodvfyErrors(Path file) throws IOException, InterruptedException {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/dciodvfy")), "dciodvfy missing: scripts/setup test installs dicom3tools");
-        Process p = new ProcessBuilder("dciodvfy", file.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, TimeUnit.SECONDS);
-        List<String> errors = new ArrayList<>();
-        for (String line : out.split("\n")) if (line.startsWith("Error")) errors.add(line);
-        if (p.exitValue() != 0 && errors.isEmpty()) errors.add("exit " + p.exitValue() + ": " + out);
-        return errors;
     }
 }

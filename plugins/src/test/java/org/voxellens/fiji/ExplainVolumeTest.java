@@ -1,5 +1,6 @@
 package org.voxellens.fiji;
 
+import org.voxellens.testing.Dciodvfy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -133,9 +134,7 @@ class ExplainVolumeTest {
         assertEquals(1, lab.max(), 0);
         assertTrue(java.util.Arrays.equals(lab.data(), NiftiReader.read(out.resolve("segmentation.nii.gz")).volume().data()));
         for (String dcm : List.of("segmentation-seg.dcm", "saliency-pm.dcm", "saliency-sc/SC0040.dcm")) {
-            Process v = new ProcessBuilder("dciodvfy", out.resolve(dcm).toString()).redirectErrorStream(true).start();
-            String report = new String(v.getInputStream().readAllBytes());
-            assertEquals(0, v.waitFor(), dcm + ": " + report);
+            Dciodvfy.assertValid(out.resolve(dcm));
         }
     }
 

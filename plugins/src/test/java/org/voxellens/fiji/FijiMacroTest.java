@@ -1,5 +1,6 @@
 package org.voxellens.fiji;
 
+import org.voxellens.testing.Dciodvfy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -91,9 +92,7 @@ class FijiMacroTest {
         Path pm = out.resolve("saliency-pm.dcm");
         assertTrue(Files.size(pm) > 4 * input.data().length, "float Parametric Map");
         assertEquals(80, Files.list(out.resolve("saliency-sc")).count(), "one Secondary Capture image per slice");
-        Process v = new ProcessBuilder("dciodvfy", pm.toString()).redirectErrorStream(true).start();
-        String report = new String(v.getInputStream().readAllBytes());
-        assertEquals(0, v.waitFor(), "dciodvfy: " + report);
+        Dciodvfy.assertValid(pm);
 
         // Score Explanation: one row per number, in ImageJ's Results table
         List<String> rows = Files.readAllLines(scores);

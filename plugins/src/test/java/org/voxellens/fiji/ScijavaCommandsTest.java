@@ -1,6 +1,6 @@
 package org.voxellens.fiji;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.voxellens.testing.Dciodvfy;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,9 +51,7 @@ class ScijavaCommandsTest {
             CommandModule e = commands.run(ExportMapCommand.class.getName(), true, "input", out.resolve("saliency.nii.gz").toFile(),
                 "output", dcm.toFile()).get();
             assertTrue(Files.size(dcm) > 4L * map.data().length, (String) e.getOutput("status"));
-            Process v = new ProcessBuilder("dciodvfy", dcm.toString()).redirectErrorStream(true).start();
-            String report = new String(v.getInputStream().readAllBytes());
-            assertEquals(0, v.waitFor(), report);
+            Dciodvfy.assertValid(dcm);
 
             ExecutionException bad = assertThrows(ExecutionException.class, () -> commands.run(ExplainVolumeCommand.class.getName(), true,
                 "input", tmp.resolve("missing.nii.gz").toFile(), "model", ExplainVolumeTest.CLASSIFIER.toFile(),
