@@ -5,7 +5,6 @@ import ij.ImagePlus;
 import ij.WindowManager;
 import ij.gui.Overlay;
 import ij.gui.TextRoi;
-import ij.measure.ResultsTable;
 import ij.plugin.PlugIn;
 import java.awt.Color;
 import java.awt.Font;
@@ -48,12 +47,10 @@ public class CompareMethods implements PlugIn {
             DialogValues d = DialogValues.create(TITLE);
             p.addTo(d);
             d.addMessage("Scores shown under each method (optional):");
-            for (String m : ScoreExplanation.METRICS) d.addCheckbox(m, false);
+            ScoreExplanation.addMetricChoices(d, m -> false);
             if (!d.show()) return;
             p.read(d);
-            StringBuilder chosen = new StringBuilder();
-            for (String m : ScoreExplanation.METRICS) if (d.nextBoolean()) chosen.append(chosen.length() > 0 ? "," : "").append(m);
-            metrics = chosen.toString();
+            metrics = ScoreExplanation.readMetricChoices(d);
         } catch (RuntimeException e) {
             fail(e.getMessage());
             return;
@@ -64,13 +61,7 @@ public class CompareMethods implements PlugIn {
                 : new Explainer.MetricsRequest(metrics, new MetricCatalog.Options(null, null, null, p.batchSize, null), null),
                 new IJProgress("VoxelLens compare: "));
             result = montage(imp, source, res, p);
-            if (!metrics.isEmpty()) {
-                ResultsTable t = ResultsTable.getResultsTable();
-                if (t == null) t = new ResultsTable();
-                t.reset();
-                ScoreExplanation.fill(t, imp.getTitle(), res);
-                if (!java.awt.GraphicsEnvironment.isHeadless() || ij.macro.Interpreter.isBatchMode()) t.show("Results");
-            }
+            if (!metrics.isEmpty()) ScoreExplanation.showScores(imp.getTitle(), res);
             if (!java.awt.GraphicsEnvironment.isHeadless() || ij.macro.Interpreter.isBatchMode()) result.show();
         } catch (CancellationException e) {
             IJ.showStatus("VoxelLens: cancelled");

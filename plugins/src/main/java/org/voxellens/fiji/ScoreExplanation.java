@@ -44,14 +44,12 @@ public class ScoreExplanation implements PlugIn {
             DialogValues d = DialogValues.create(TITLE);
             p.addTo(d);
             d.addMessage("Scores:");
-            for (String m : METRICS) d.addCheckbox(m, m.equals("infidelity") || m.equals("sensitivity") || m.equals("randomisation"));
+            addMetricChoices(d, m -> m.equals("infidelity") || m.equals("sensitivity") || m.equals("randomisation"));
             d.addNumber("Perturbations (infidelity)", 32, 0);
             d.addNumber("Points (sensitivity-max; each re-runs the method)", 10, 0);
             if (!d.show()) return;
             p.read(d);
-            StringBuilder chosen = new StringBuilder();
-            for (String m : METRICS) if (d.nextBoolean()) chosen.append(chosen.length() > 0 ? "," : "").append(m);
-            metrics = chosen.toString();
+            metrics = readMetricChoices(d);
             perturbations = (int) Math.round(d.nextNumber());
             points = (int) Math.round(d.nextNumber());
             if (metrics.isEmpty()) throw new IllegalArgumentException("no score chosen; known: " + String.join(", ", METRICS));
@@ -64,11 +62,7 @@ public class ScoreExplanation implements PlugIn {
             Volume source = VolumeImages.toVolume(imp);
             Explainer.Result res = ExplainVolume.explain(source, p, ExplainVolume.roiVolume(imp, p), new Explainer.MetricsRequest(metrics,
                 new MetricCatalog.Options(perturbations, points, null, p.batchSize, null), null), new IJProgress("VoxelLens scores: "));
-            table = ResultsTable.getResultsTable();
-            if (table == null) table = new ResultsTable();
-            table.reset();
-            fill(table, imp.getTitle(), res);
-            if (!java.awt.GraphicsEnvironment.isHeadless() || ij.macro.Interpreter.isBatchMode()) table.show("Results");
+            table = showScores(imp.getTitle(), res);
         } catch (CancellationException e) {
             IJ.showStatus("VoxelLens: cancelled");
             error = "cancelled";
@@ -77,6 +71,28 @@ public class ScoreExplanation implements PlugIn {
         } finally {
             IJ.showProgress(1.0);
         }
+    }
+
+    /** A checkbox per metric offered, ticked where {@code ticked} says; read back by {@link #readMetricChoices}. */
+    static void addMetricChoices(DialogValues d, java.util.function.Predicate<String> ticked) {
+        for (String m : METRICS) d.addCheckbox(m, ticked.test(m));
+    }
+
+    /** The ticked metrics as the comma-separated list MetricCatalog takes ("" when none). */
+    static String readMetricChoices(DialogValues d) {
+        StringBuilder chosen = new StringBuilder();
+        for (String m : METRICS) if (d.nextBoolean()) chosen.append(chosen.length() > 0 ? "," : "").append(m);
+        return chosen.toString();
+    }
+
+    /** ImageJ's Results table, emptied and filled with the scores, shown where a display or batch mode has it. */
+    static ResultsTable showScores(String image, Explainer.Result res) {
+        ResultsTable t = ResultsTable.getResultsTable();
+        if (t == null) t = new ResultsTable();
+        t.reset();
+        fill(t, image, res);
+        if (!java.awt.GraphicsEnvironment.isHeadless() || ij.macro.Interpreter.isBatchMode()) t.show("Results");
+        return t;
     }
 
     /** One row per scalar score: Image, Method, Metric, Name, Value, Seconds (what that metric cost). */
