@@ -47,7 +47,7 @@ N_TEST = 120
 N_CASES = 12
 CLF_STEPS = {"region": 600, "location": 250}
 CLF_BATCH = 12
-SEG_STEPS = 200
+SEG_STEPS = 160
 MODEL_DIR = {t: f"colin27-{t}" for t in cz.TASKS}
 SET_NAME = {t: f"colin-{t}" for t in cz.TASKS}
 

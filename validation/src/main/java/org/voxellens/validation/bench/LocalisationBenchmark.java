@@ -551,8 +551,9 @@ public final class LocalisationBenchmark {
         e.put("model", pkg.name());
         e.put("model_folder", set.model());
         e.put("model_sha256", pkg.weightsSha256());
+        String cls = set.targetClass().equals("per case") ? "each case's true class" : set.targetClass();
         e.put("target", pkg.task() == org.voxellens.xai.model.ModelTask.SEGMENTATION
-            ? set.targetClass() + " logits summed over the predicted mask" : set.targetClass() + " logit");
+            ? cls + " logits summed over the predicted mask" : cls + " logit");
         e.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         e.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         e.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
