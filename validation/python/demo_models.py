@@ -118,3 +118,53 @@ class DemoSegmenter(nn.Module):
         e2 = self.encoder2(F.max_pool3d(e1, 2))
         b = self.bottleneck(F.max_pool3d(e2, 2))
         return self._decode(b, e1, e2)
+
+
+class CoordClassifier(nn.Module):
+    """DemoClassifier with the position of each block-3 voxel as 3 extra input channels (CoordConv): [B,1,48,48,48]
+    -> logits [B,2]. Grad-CAM layers: block3, block4 (both [B,32,12,12,12]).
+
+    For tasks in which WHERE a lesion lies decides the class (Colin27 region and hemisphere tasks): after the global
+    max pool a plain CNN only knows what it saw, not where; the constant coordinate channels (x, y, z in [-1, 1] on
+    the 12^3 grid) let block3/block4 respond to "lesion here". They are buffers, not inputs: attributions are over
+    the image only.
+    """
+
+    GRADCAM_LAYERS = {"block3": (32, 12, 12, 12), "block4": (32, 12, 12, 12)}
+
+    def __init__(self):
+        super().__init__()
+        self.block1 = nn.Sequential(*conv_bn_relu(1, 8), nn.MaxPool3d(2))     # 8 x 24^3
+        self.block2 = nn.Sequential(*conv_bn_relu(8, 16), nn.MaxPool3d(2))    # 16 x 12^3
+        self.block3 = nn.Sequential(*conv_bn_relu(16 + 3, 32))                # 32 x 12^3
+        self.block4 = nn.Sequential(*conv_bn_relu(32, 32))                    # 32 x 12^3
+        self.fc = nn.Linear(32, 2)
+        g = torch.linspace(-1.0, 1.0, 12)
+        z, y, x = torch.meshgrid(g, g, g, indexing="ij")
+        self.register_buffer("coords", torch.stack([x, y, z])[None])          # [1, 3, 12, 12, 12] (x, y, z)
+
+    def _to_block3(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.block2(self.block1(x))
+        return self.block3(torch.cat([f, self.coords.expand(f.shape[0], 3, 12, 12, 12)], dim=1))
+
+    def _head(self, a4: torch.Tensor) -> torch.Tensor:
+        return self.fc(a4.amax(dim=[2, 3, 4]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._head(self.block4(self._to_block3(x)))
+
+    @torch.jit.export
+    def forward_probe_block3(self, x: torch.Tensor, probe: torch.Tensor) -> torch.Tensor:
+        return self._head(self.block4(self._to_block3(x) + probe))
+
+    @torch.jit.export
+    def activations_block3(self, x: torch.Tensor) -> torch.Tensor:
+        return self._to_block3(x)
+
+    @torch.jit.export
+    def forward_probe_block4(self, x: torch.Tensor, probe: torch.Tensor) -> torch.Tensor:
+        return self._head(self.block4(self._to_block3(x)) + probe)
+
+    @torch.jit.export
+    def activations_block4(self, x: torch.Tensor) -> torch.Tensor:
+        return self.block4(self._to_block3(x))

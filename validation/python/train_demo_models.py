@@ -220,7 +220,8 @@ def random_crops(x, m, gen):
             if len(nz) > 0:
                 c = int(nz[:, d].float().mean())
                 a, b = max(0, c - CROP + 6), min(SIZE - CROP, c - 6)
-                a, b = min(a, b), max(a, b)
+                # clamped: with several lesions, or one near the grid's edge, c - 6 can fall below 0
+                a, b = min(max(min(a, b), 0), SIZE - CROP), min(max(max(a, b), 0), SIZE - CROP)
             else:
                 a, b = 0, SIZE - CROP
             lo[d] = int(torch.randint(a, b + 1, (1,), generator=gen))

@@ -181,11 +181,16 @@ public final class Main implements Runnable {
         }
 
         void applyThreads() {
-            if (threads != null) {
-                if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
-                System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
-                System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-            }
+            Main.applyThreads(threads);
+        }
+    }
+
+    /** libtorch intra-op threads (null: the engine's default, all cores); must run before the engine loads. */
+    static void applyThreads(Integer threads) {
+        if (threads != null) {
+            if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
+            System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
     }
 

@@ -10,34 +10,44 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code voxellens validate}: the ground-truth benchmark (every method, every trust score, held-out cases with a
- * known lesion) that docs/validation.md reports, reproduced on this machine.
+ * known lesion, one table per task) that docs/validation.md reports, reproduced on this machine.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-    description = "Reproduce the validation table: every method x every metric on held-out cases with a known lesion.")
+    description = "Reproduce the validation tables: every method x every metric on held-out cases with a known lesion, per task.")
 final class ValidateCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--quick", description = "4 cases and fewer samples (about 2 minutes on 2 cores).")
+    @Option(names = "--quick", description = "3 cases per task and fewer samples.")
     boolean quick;
-    @Option(names = "--cases", description = "Number of cases (default: all 12, or 4 with --quick).")
+    @Option(names = "--task", defaultValue = "all",
+        description = "phantom-lesion, colin-region, colin-location, colin-seg (comma-separated), or all (default).")
+    String task;
+    @Option(names = "--cases", description = "Number of cases per task (default: all 12, or 3 with --quick).")
     Integer cases;
-    @Option(names = "--out", defaultValue = "results/validation", description = "Where benchmark.md and benchmark.json go (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pictures", description = "Also write one PNG per method for each task's first case.")
+    boolean pictures;
+    @Option(names = "--threads", description = "CPU threads for the engine (default: all cores; on a busy machine 1 can be faster).")
+    Integer threads;
+    @Option(names = "--out", defaultValue = "results/validation",
+        description = "Where the tables go: <task>/benchmark.md and .json, and benchmark.md with all tables (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
     public Integer call() throws IOException {
         LocalisationBenchmark.Options o = quick ? LocalisationBenchmark.Options.quickRun() : LocalisationBenchmark.Options.fullRun();
         if (cases != null) o = o.withCases(cases);
+        Main.applyThreads(threads);
+        java.util.List<String> tasks = LocalisationBenchmark.tasks(task);
         ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), System.console() != null);
         Path models = Path.of(System.getProperty("voxellens.home", ".")).resolve("models");
-        LocalisationBenchmark.Report r = LocalisationBenchmark.run(models, o, progress);
+        long t0 = System.nanoTime();
+        java.util.List<LocalisationBenchmark.Report> r = LocalisationBenchmark.runAll(models, o, tasks, progress);
         progress.endLine();
-        r.write(out);
         java.io.PrintWriter con = spec.commandLine().getOut();
-        con.print(r.toMarkdown());
-        con.printf(Locale.ROOT, "%n%.1f s; written to %s%n", r.seconds(), out);
+        con.print(LocalisationBenchmark.writeAll(r, out, pictures));
+        con.printf(Locale.ROOT, "%n%.1f s; written to %s%n", (System.nanoTime() - t0) / 1e9, out);
         return 0;
     }
 }
