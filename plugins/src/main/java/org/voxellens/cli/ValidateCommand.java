@@ -24,6 +24,9 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "all",
         description = "phantom-lesion, colin-region, colin-location, colin-seg (comma-separated), or all (default).")
     String task;
+    @Option(names = "--method", defaultValue = "all",
+        description = "Methods to benchmark (comma-separated), or all (default: every method of explain).")
+    String method;
     @Option(names = "--cases", description = "Number of cases per task (default: all 12, or 3 with --quick).")
     Integer cases;
     @Option(names = "--pictures", description = "Also write one PNG per method for each task's first case.")
@@ -38,6 +41,7 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         LocalisationBenchmark.Options o = quick ? LocalisationBenchmark.Options.quickRun() : LocalisationBenchmark.Options.fullRun();
         if (cases != null) o = o.withCases(cases);
+        if (!"all".equals(method)) o = o.withMethods(java.util.Arrays.stream(method.split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList());
         Main.applyThreads(threads);
         java.util.List<String> tasks = LocalisationBenchmark.tasks(task);
         ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), System.console() != null);
