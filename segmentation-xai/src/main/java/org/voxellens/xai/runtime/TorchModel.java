@@ -40,6 +40,7 @@ public final class TorchModel implements AutoCloseable {
     private final Device device;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong samples = new AtomicLong();
+    private final boolean graphOptimizer = Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "false"));
 
     private TorchModel(ModelPackage pkg, Model model, PtSymbolBlock block, Device device) {
         this.pkg = pkg;
@@ -77,6 +78,7 @@ public final class TorchModel implements AutoCloseable {
         try (NDManager m = model.getNDManager().newSubManager(device)) {
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
+            useGraphExecutorSetting();
             try {
                 NDArray x = m.create(input.data(), new Shape(input.shape()));
                 NDArray out = IValueUtils.forward(block, new NDList(x), false).get(0);
@@ -117,6 +119,7 @@ public final class TorchModel implements AutoCloseable {
         try (NDManager m = model.getNDManager().newSubManager(device)) {
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
+            useGraphExecutorSetting();
             try {
                 NDArray x = m.create(batch.data(), new Shape(batch.shape()));
                 return target.score(IValueUtils.forward(block, new NDList(x), false).get(0)).toFloatArray();
@@ -169,6 +172,7 @@ public final class TorchModel implements AutoCloseable {
             samples.addAndGet(b);
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
+            useGraphExecutorSetting();
             try (NDManager m = manager.newSubManager(device)) {
                 NDArray batch = x.tile(new long[] {b, 1, 1, 1, 1});
                 batch.attach(m);
@@ -277,14 +281,24 @@ public final class TorchModel implements AutoCloseable {
         JniUtils.backward((PtNDArray) total, (PtNDArray) ones, false, false);
     }
 
-    private static <T> T withGrad(java.util.function.Supplier<T> body) {
+    private <T> T withGrad(java.util.function.Supplier<T> body) {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
+        useGraphExecutorSetting();
         try {
             return body.get();
         } finally {
             JniUtils.setGradMode(grad);
         }
+    }
+
+    /**
+     * libtorch keeps the graph-executor switch per thread, and DJL applies {@code ai.djl.pytorch.graph_optimizer}
+     * only inside {@code PtSymbolBlock.forward}, which this class does not use (see the class comment): without this
+     * call every pass ran with the optimiser on (differentiable subgraphs, re-profiling per new batch size).
+     */
+    private void useGraphExecutorSetting() {
+        JniUtils.setGraphExecutorOptimize(graphOptimizer);
     }
 
     private void checkInput(Tensor t) {
