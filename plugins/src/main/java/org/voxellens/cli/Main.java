@@ -118,7 +118,7 @@ public final class Main implements Runnable {
         String batchSize;
         @Option(names = "--tile-overlap", description = "Sliding window (segmentation models that declare a spacing): overlap of neighbouring tiles, 0-0.9 (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
         double tileOverlap;
-        @Option(names = "--tile-batch", description = "Sliding window: tiles per inference pass, a number or auto (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
+        @Option(names = "--tile-batch", description = "Sliding window: tiles per pass (inference; saliency, Input×Gradient, Grad-CAM), a number or auto (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
         String tileBatch;
         @Option(names = "--occlusion-window", description = "Occlusion: fine window edge in model voxels (default: ${DEFAULT-VALUE}).", defaultValue = "8")
         int occlusionWindow;

@@ -1,6 +1,8 @@
 package org.voxellens.xai.attribution;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.voxellens.volumetric.Geometry;
@@ -10,6 +12,7 @@ import org.voxellens.volumetric.Volume;
 import org.voxellens.xai.model.GradCamLayer;
 import org.voxellens.xai.runtime.Tensor;
 import org.voxellens.xai.runtime.TorchModel;
+import org.voxellens.xai.target.Target;
 
 /**
  * Grad-CAM (Selvaraju et al. 2017) and Grad-CAM++ (Chattopadhyay et al. 2018) on a 3D layer: channel weights from
@@ -20,7 +23,7 @@ import org.voxellens.xai.runtime.TorchModel;
  * <p>Grad-CAM++ uses pytorch-grad-cam's closed form for the alphas (second and third powers of the gradient),
  * without the exponential of the score.
  */
-public final class GradCam implements AttributionMethod {
+public final class GradCam implements SinglePassMethod {
 
     private final boolean plusPlus;
     private final String layerName;
@@ -42,24 +45,27 @@ public final class GradCam implements AttributionMethod {
     }
 
     @Override
-    public Attribution explain(ExplainContext ctx) {
-        GradCamLayer layer = ctx.model().modelPackage().gradCamLayer(layerName);
-        ctx.progress().step(id(), 0, 1);
-        TorchModel.LayerGradients lg = ctx.model().layerGradients(ctx.input(), ctx.target(), layer);
+    public List<Attribution> explainBatch(TorchModel model, Tensor batch, Target target) {
+        GradCamLayer layer = model.modelPackage().gradCamLayer(layerName);
+        TorchModel.LayerGradients lg = model.layerGradients(batch, target, layer);
         Gradients.checkFinite(id(), lg.gradients());
-        Tensor cam = plusPlus ? camPlusPlus(lg.activations(), lg.gradients()) : cam(lg.activations(), lg.gradients());
-        Tensor up = upsample(cam, ctx.input());
-        ctx.progress().step(id(), 1, 1);
-        Map<String, Object> diag = new LinkedHashMap<>();
-        diag.put("layer", layer.name());
-        diag.put("layer_shape", Arrays.toString(lg.activations().shape()));
-        float max = 0;
-        for (float f : cam.data()) max = Math.max(max, f);
-        diag.put("raw_max", max);
-        // A map that is zero everywhere means every channel pushed the score down: worth telling, not hiding.
-        diag.put("all_zero", max == 0f);
-        diag.put("score", lg.scores()[0]);
-        return new Attribution(id(), up, false, diag);
+        List<Attribution> out = new ArrayList<>();
+        for (int b = 0; b < batch.dim(0); b++) {
+            Tensor acts = lg.activations().sample(b), grads = lg.gradients().sample(b);
+            Tensor cam = plusPlus ? camPlusPlus(acts, grads) : cam(acts, grads);
+            Tensor up = upsample(cam, batch.sample(b));
+            Map<String, Object> diag = new LinkedHashMap<>();
+            diag.put("layer", layer.name());
+            diag.put("layer_shape", Arrays.toString(acts.shape()));
+            float max = 0;
+            for (float f : cam.data()) max = Math.max(max, f);
+            diag.put("raw_max", max);
+            // A map that is zero everywhere means every channel pushed the score down: worth telling, not hiding.
+            diag.put("all_zero", max == 0f);
+            diag.put("score", lg.scores()[b]);
+            out.add(new Attribution(id(), up, false, diag));
+        }
+        return out;
     }
 
     /** Grad-CAM at the layer's resolution, {@code [1, 1, d, h, w]}. */

@@ -1,13 +1,17 @@
 package org.voxellens.xai.attribution;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.voxellens.xai.runtime.Tensor;
 import org.voxellens.xai.runtime.TorchModel;
+import org.voxellens.xai.target.Target;
 
 /**
  * x · d score / d x: a first-order estimate of each voxel's contribution relative to a zero input. Zero is the
  * mean intensity after z-score preprocessing, which makes the reference point explicit for our models.
  */
-public final class InputXGradient implements AttributionMethod {
+public final class InputXGradient implements SinglePassMethod {
 
     @Override
     public String id() { return "inputxgrad"; }
@@ -16,12 +20,14 @@ public final class InputXGradient implements AttributionMethod {
     public Map<String, Object> parameters() { return Map.of(); }
 
     @Override
-    public Attribution explain(ExplainContext ctx) {
-        ctx.progress().step(id(), 0, 1);
-        TorchModel.ScoredGradients g = ctx.model().inputGradients(ctx.input(), ctx.target());
+    public List<Attribution> explainBatch(TorchModel model, Tensor batch, Target target) {
+        TorchModel.ScoredGradients g = model.inputGradients(batch, target);
         Gradients.checkFinite(id(), g.gradients());
-        ctx.progress().step(id(), 1, 1);
-        return new Attribution(id(), Gradients.sumChannels(Gradients.multiply(ctx.input(), g.gradients())), true,
-            Map.of("score", g.scores()[0]));
+        List<Attribution> out = new ArrayList<>();
+        for (int b = 0; b < batch.dim(0); b++) {
+            Tensor xg = Gradients.multiply(batch.sample(b), g.gradients().sample(b));
+            out.add(new Attribution(id(), Gradients.sumChannels(xg), true, Map.of("score", g.scores()[b])));
+        }
+        return out;
     }
 }

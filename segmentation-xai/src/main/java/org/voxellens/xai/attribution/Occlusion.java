@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.voxellens.xai.runtime.BatchSizer;
 import org.voxellens.xai.runtime.Tensor;
+import org.voxellens.xai.runtime.TorchModel;
 import org.voxellens.xai.target.SegmentationTarget;
 
 /**
@@ -130,27 +131,29 @@ public final class Occlusion implements AttributionMethod {
         List<Box> candidates = levels == 0 ? boxes(dims, window, stride, region) : boxes(dims, coarseWindow(0), coarseWindow(0), region);
         List<Map<String, Object>> perLevel = new ArrayList<>();
         double fineVolume = Math.pow(window, 3);
-        for (int l = 0; l <= levels; l++) {
-            int w = l == levels ? window : coarseWindow(l);
-            float[] drops = evaluate(ctx, x, candidates, batch, f0, done, total);
-            evaluations += candidates.size();
-            double scale = fineVolume / Math.pow(w, 3);
-            spread(candidates, drops, dims, scale, map);
-            perLevel.add(Map.of("window", w, "stride", l == levels ? stride : w, "evaluations", candidates.size()));
-            if (l == levels) break;
-            List<Box> kept = top(candidates, drops);
-            int nw = l + 1 == levels ? window : coarseWindow(l + 1);
-            int ns = l + 1 == levels ? stride : nw;
-            List<Box> next = new ArrayList<>();
-            for (Box b : boxes(dims, nw, ns, region)) {
-                for (Box k : kept) {
-                    if (k.containsCentreOf(b)) {
-                        next.add(b);
-                        break;
+        try (TorchModel.ResidentInput resident = ctx.model().resident(x)) {
+            for (int l = 0; l <= levels; l++) {
+                int w = l == levels ? window : coarseWindow(l);
+                float[] drops = evaluate(ctx, resident, candidates, batch, f0, done, total);
+                evaluations += candidates.size();
+                double scale = fineVolume / Math.pow(w, 3);
+                spread(candidates, drops, dims, scale, map);
+                perLevel.add(Map.of("window", w, "stride", l == levels ? stride : w, "evaluations", candidates.size()));
+                if (l == levels) break;
+                List<Box> kept = top(candidates, drops);
+                int nw = l + 1 == levels ? window : coarseWindow(l + 1);
+                int ns = l + 1 == levels ? stride : nw;
+                List<Box> next = new ArrayList<>();
+                for (Box b : boxes(dims, nw, ns, region)) {
+                    for (Box k : kept) {
+                        if (k.containsCentreOf(b)) {
+                            next.add(b);
+                            break;
+                        }
                     }
                 }
+                candidates = next;
             }
-            candidates = next;
         }
         ctx.progress().step(id(), total, total);
         Map<String, Object> diag = new LinkedHashMap<>();
@@ -165,30 +168,18 @@ public final class Occlusion implements AttributionMethod {
         return new Attribution(id(), new Tensor(map, new long[] {1, 1, shape[2], shape[3], shape[4]}), true, diag);
     }
 
-    /** Score drop for each box, {@code batch} occluded copies per pass. */
-    private float[] evaluate(ExplainContext ctx, Tensor x, List<Box> boxes, int batch, float f0, int[] done, int total) {
-        long[] shape = x.shape();
-        int n = x.size(), channels = (int) shape[1];
-        int nx = (int) shape[4], ny = (int) shape[3], per = n / channels;
-        float[] xd = x.data();
+    /**
+     * Score drop for each box, {@code batch} occluded copies per pass. The copies are built inside libtorch from
+     * one resident copy of the input (a Java-side copy per window cost 1-8 % against a plain torch loop).
+     */
+    private float[] evaluate(ExplainContext ctx, TorchModel.ResidentInput x, List<Box> boxes, int batch, float f0,
+                             int[] done, int total) {
         float[] drops = new float[boxes.size()];
         for (int start = 0; start < boxes.size(); start += batch) {
             int b = Math.min(batch, boxes.size() - start);
-            float[] data = new float[b * n];
-            for (int s = 0; s < b; s++) {
-                System.arraycopy(xd, 0, data, s * n, n);
-                Box box = boxes.get(start + s);
-                for (int c = 0; c < channels; c++) {
-                    for (int k = box.z; k < box.z + box.sz; k++) {
-                        for (int j = box.y; j < box.y + box.sy; j++) {
-                            int o = s * n + c * per + box.x + nx * (j + ny * k);
-                            Arrays.fill(data, o, o + box.sx, baseline);
-                        }
-                    }
-                }
-            }
-            shape[0] = b;
-            float[] f = ctx.model().scores(new Tensor(data, shape), ctx.target());
+            List<int[]> windows = new ArrayList<>(b);
+            for (Box box : boxes.subList(start, start + b)) windows.add(new int[] {box.x, box.y, box.z, box.sx, box.sy, box.sz});
+            float[] f = x.scoresWithBoxes(windows, baseline, ctx.target());
             for (int s = 0; s < b; s++) drops[start + s] = f0 - f[s];
             done[0] += b;
             ctx.progress().step(id(), Math.min(done[0], total), total);

@@ -1,10 +1,14 @@
 package org.voxellens.xai.attribution;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.voxellens.xai.runtime.Tensor;
 import org.voxellens.xai.runtime.TorchModel;
+import org.voxellens.xai.target.Target;
 
 /** Vanilla gradient magnitude |d score / d x| (Simonyan et al. 2014): where a small change moves the score most. */
-public final class Saliency implements AttributionMethod {
+public final class Saliency implements SinglePassMethod {
 
     @Override
     public String id() { return "saliency"; }
@@ -13,11 +17,13 @@ public final class Saliency implements AttributionMethod {
     public Map<String, Object> parameters() { return Map.of("abs", true); }
 
     @Override
-    public Attribution explain(ExplainContext ctx) {
-        ctx.progress().step(id(), 0, 1);
-        TorchModel.ScoredGradients g = ctx.model().inputGradients(ctx.input(), ctx.target());
+    public List<Attribution> explainBatch(TorchModel model, Tensor batch, Target target) {
+        TorchModel.ScoredGradients g = model.inputGradients(batch, target);
         Gradients.checkFinite(id(), g.gradients());
-        ctx.progress().step(id(), 1, 1);
-        return new Attribution(id(), Gradients.maxAbsChannels(g.gradients()), false, Map.of("score", g.scores()[0]));
+        List<Attribution> out = new ArrayList<>();
+        for (int b = 0; b < batch.dim(0); b++) {
+            out.add(new Attribution(id(), Gradients.maxAbsChannels(g.gradients().sample(b)), false, Map.of("score", g.scores()[b])));
+        }
+        return out;
     }
 }

@@ -13,6 +13,7 @@ import org.voxellens.xai.attribution.Attribution;
 import org.voxellens.xai.attribution.AttributionMethod;
 import org.voxellens.xai.attribution.ExplainContext;
 import org.voxellens.xai.attribution.Progress;
+import org.voxellens.xai.attribution.SinglePassMethod;
 import org.voxellens.xai.model.ModelPackage;
 import org.voxellens.xai.model.Preprocessing;
 import org.voxellens.xai.runtime.BatchSizer;
@@ -107,6 +108,9 @@ final class SlidingWindowExplainer {
 
     private Attribution explainTiled(AttributionMethod m, SlidingWindow window, float[] prepared, float[] weightSum,
                                      SegmentationTarget target, long seed, Progress progress, long[] full) {
+        if (m instanceof SinglePassMethod single) {
+            return explainTiledBatched(single, window, prepared, weightSum, target, progress, full);
+        }
         ModelPackage pkg = model.modelPackage();
         int tv = window.tileVoxels(), tiles = window.count();
         float[] acc = new float[weightSum.length];
@@ -137,14 +141,80 @@ final class SlidingWindowExplainer {
             window.accumulate(a.map().data(), 0, 1, t, acc);
             signed = a.signed();
             evaluated++;
-            for (Map.Entry<String, Object> e : a.diagnostics().entrySet()) {
-                if (e.getValue() instanceof Number num && !(e.getValue() instanceof Float f && f.isNaN())) {
-                    maxima.merge(e.getKey(), Math.abs(num.doubleValue()), Math::max);
-                    // counts (model evaluations, passes) add up over the tiles
-                    if (num instanceof Long || num instanceof Integer) totals.merge(e.getKey(), num.longValue(), Long::sum);
+            merge(a.diagnostics(), maxima, totals);
+        }
+        return blended(m.id(), window, acc, weightSum, evaluated, signed, maxima, totals, full);
+    }
+
+    /**
+     * A single-pass method (saliency, Input×Gradient, Grad-CAM) explains {@code batch} tiles per forward+backward:
+     * each tile keeps its own part of the target mask (a per-sample mask), so the result equals explaining the
+     * tiles one at a time.
+     */
+    private Attribution explainTiledBatched(SinglePassMethod m, SlidingWindow window, float[] prepared, float[] weightSum,
+                                            SegmentationTarget target, Progress progress, long[] full) {
+        ModelPackage pkg = model.modelPackage();
+        int tv = window.tileVoxels(), tiles = window.count();
+        float[] acc = new float[weightSum.length];
+        float[] tileMask = new float[tv];
+        List<Integer> todo = new ArrayList<>();
+        for (int t = 0; t < tiles; t++) {
+            if (target.mask() == null) {
+                todo.add(t);
+                continue;
+            }
+            window.extract(target.mask(), 1, t, tileMask, 0);
+            for (float f : tileMask) {
+                if (f != 0) {
+                    todo.add(t); // tiles without target voxels have a constant score: a zero map, skipped
+                    break;
                 }
             }
         }
+        int batch = Math.max(1, Math.min(todo.size(),
+            BatchSizer.choose(tiling.batchSize(), tv, BatchSizer.Pass.GRADIENT, model.device())));
+        Map<String, Double> maxima = new LinkedHashMap<>();
+        Map<String, Long> totals = new LinkedHashMap<>();
+        Boolean signed = null;
+        progress.step(m.id(), tiles - todo.size(), tiles);
+        for (int start = 0; start < todo.size(); start += batch) {
+            int b = Math.min(batch, todo.size() - start);
+            float[] in = new float[b * tv];
+            float[] masks = target.mask() == null ? null : new float[b * tv];
+            long voxels = 0;
+            for (int i = 0; i < b; i++) {
+                int t = todo.get(start + i);
+                window.extract(prepared, 1, t, in, i * tv);
+                if (masks != null) window.extract(target.mask(), 1, t, masks, i * tv);
+            }
+            if (masks != null) for (float f : masks) if (f != 0) voxels++;
+            SegmentationTarget batchTarget = masks == null ? target
+                : new SegmentationTarget(target.classIndex(), target.className(), target.region(), masks, voxels);
+            List<Attribution> maps = m.explainBatch(model, new Tensor(in, pkg.inputShape(b)), batchTarget);
+            for (int i = 0; i < b; i++) {
+                Attribution a = maps.get(i);
+                window.accumulate(a.map().data(), 0, 1, todo.get(start + i), acc);
+                signed = a.signed();
+                merge(a.diagnostics(), maxima, totals);
+            }
+            progress.step(m.id(), tiles - todo.size() + start + b, tiles);
+        }
+        return blended(m.id(), window, acc, weightSum, todo.size(), signed, maxima, totals, full);
+    }
+
+    private static void merge(Map<String, Object> diagnostics, Map<String, Double> maxima, Map<String, Long> totals) {
+        for (Map.Entry<String, Object> e : diagnostics.entrySet()) {
+            if (e.getValue() instanceof Number num && !(e.getValue() instanceof Float f && f.isNaN())) {
+                maxima.merge(e.getKey(), Math.abs(num.doubleValue()), Math::max);
+                // counts (model evaluations, passes) add up over the tiles
+                if (num instanceof Long || num instanceof Integer) totals.merge(e.getKey(), num.longValue(), Long::sum);
+            }
+        }
+    }
+
+    private static Attribution blended(String id, SlidingWindow window, float[] acc, float[] weightSum, int evaluated,
+                                       Boolean signed, Map<String, Double> maxima, Map<String, Long> totals, long[] full) {
+        int tiles = window.count();
         SlidingWindow.normalise(acc, 1, weightSum);
         Map<String, Object> diag = new LinkedHashMap<>();
         Map<String, Object> sw = new LinkedHashMap<>();
@@ -158,7 +228,7 @@ final class SlidingWindowExplainer {
         diag.put("sliding_window", sw);
         diag.put("per_tile_max_abs", maxima);
         diag.put("sum_over_tiles", totals);
-        return new Attribution(m.id(), new Tensor(acc, full), signed != null && signed, diag);
+        return new Attribution(id, new Tensor(acc, full), signed != null && signed, diag);
     }
 
     /** One progress bar per method over all tiles; cancel is checked inside each tile's method as usual. */

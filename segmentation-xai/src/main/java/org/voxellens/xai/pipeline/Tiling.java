@@ -2,7 +2,8 @@ package org.voxellens.xai.pipeline;
 
 /**
  * How a segmentation model with a declared spacing covers a volume larger than its input: tiles at the model's
- * input size overlapping by {@code overlap}, {@code batchSize} tiles per inference pass (0: from free memory).
+ * input size overlapping by {@code overlap}, {@code batchSize} tiles per pass, for inference and for the single-pass
+ * methods (0: from free memory, for each pass kind).
  */
 public record Tiling(double overlap, int batchSize) {
 

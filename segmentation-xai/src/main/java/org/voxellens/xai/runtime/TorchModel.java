@@ -7,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -39,6 +40,7 @@ public final class TorchModel implements AutoCloseable {
     private final Device device;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong samples = new AtomicLong();
+    private final boolean graphOptimizer = Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "false"));
 
     private TorchModel(ModelPackage pkg, Model model, PtSymbolBlock block, Device device) {
         this.pkg = pkg;
@@ -76,6 +78,7 @@ public final class TorchModel implements AutoCloseable {
         try (NDManager m = model.getNDManager().newSubManager(device)) {
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
+            useGraphExecutorSetting();
             try {
                 NDArray x = m.create(input.data(), new Shape(input.shape()));
                 NDArray out = IValueUtils.forward(block, new NDList(x), false).get(0);
@@ -116,6 +119,7 @@ public final class TorchModel implements AutoCloseable {
         try (NDManager m = model.getNDManager().newSubManager(device)) {
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
+            useGraphExecutorSetting();
             try {
                 NDArray x = m.create(batch.data(), new Shape(batch.shape()));
                 return target.score(IValueUtils.forward(block, new NDList(x), false).get(0)).toFloatArray();
@@ -125,6 +129,70 @@ public final class TorchModel implements AutoCloseable {
         } catch (RuntimeException e) {
             throw engineError("forward pass", batch, e);
         }
+    }
+
+    /**
+     * Keeps one input {@code [1, C, z, y, x]} inside libtorch for many passes over altered copies of it (occlusion):
+     * the copies are then built natively, so a batch of B copies costs one native repeat instead of B Java arrays
+     * copied through JNI. Close it when done.
+     */
+    public ResidentInput resident(Tensor input) {
+        checkInput(input);
+        if (input.dim(0) != 1) throw new IllegalArgumentException("a resident input is one sample, got batch " + input.dim(0));
+        NDManager m = model.getNDManager().newSubManager(device);
+        try {
+            return new ResidentInput(m, m.create(input.data(), new Shape(input.shape())), input);
+        } catch (RuntimeException e) {
+            m.close();
+            throw engineError("copying the input", input, e);
+        }
+    }
+
+    /** An input held by libtorch; see {@link #resident}. Not thread-safe. */
+    public final class ResidentInput implements AutoCloseable {
+        private final NDManager manager;
+        private final NDArray x;
+        private final Tensor input;
+
+        private ResidentInput(NDManager manager, NDArray x, Tensor input) {
+            this.manager = manager;
+            this.x = x;
+            this.input = input;
+        }
+
+        /**
+         * Target scores {@code [B]} of B copies of the input, copy i with the box {@code boxes[i]} (x, y, z of the
+         * first corner, then sizes sx, sy, sz, in voxels; all channels) set to {@code value}. Forward only.
+         */
+        public float[] scoresWithBoxes(List<int[]> boxes, float value, Target target) {
+            int b = boxes.size();
+            long[] shape = input.shape();
+            shape[0] = b;
+            passes.incrementAndGet();
+            samples.addAndGet(b);
+            boolean grad = JniUtils.isGradMode();
+            JniUtils.setGradMode(false);
+            useGraphExecutorSetting();
+            try (NDManager m = manager.newSubManager(device)) {
+                NDArray batch = x.tile(new long[] {b, 1, 1, 1, 1});
+                batch.attach(m);
+                for (int i = 0; i < b; i++) {
+                    int[] w = boxes.get(i);
+                    batch.set(new NDIndex().addIndices(i).addAllDim()
+                        .addSliceDim(w[2], w[2] + w[5]).addSliceDim(w[1], w[1] + w[4]).addSliceDim(w[0], w[0] + w[3]), value);
+                }
+                return target.score(IValueUtils.forward(block, new NDList(batch), false).get(0)).toFloatArray();
+            } catch (RuntimeException e) {
+                if (e instanceof IllegalArgumentException) throw e;
+                throw new IllegalStateException(pkg.name() + ": forward pass on " + b + " occluded copies of input "
+                    + Arrays.toString(input.shape()) + " failed: " + oneLine(e), e);
+            } finally {
+                JniUtils.setGradMode(grad);
+            }
+        }
+
+        @Override
+        public void close() { manager.close(); }
     }
 
     /** The layer's activations and d score / d activations, through the layer's probe method (batch of 1 or more). */
@@ -213,14 +281,24 @@ public final class TorchModel implements AutoCloseable {
         JniUtils.backward((PtNDArray) total, (PtNDArray) ones, false, false);
     }
 
-    private static <T> T withGrad(java.util.function.Supplier<T> body) {
+    private <T> T withGrad(java.util.function.Supplier<T> body) {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
+        useGraphExecutorSetting();
         try {
             return body.get();
         } finally {
             JniUtils.setGradMode(grad);
         }
+    }
+
+    /**
+     * libtorch keeps the graph-executor switch per thread, and DJL applies {@code ai.djl.pytorch.graph_optimizer}
+     * only inside {@code PtSymbolBlock.forward}, which this class does not use (see the class comment): without this
+     * call every pass ran with the optimiser on (differentiable subgraphs, re-profiling per new batch size).
+     */
+    private void useGraphExecutorSetting() {
+        JniUtils.setGraphExecutorOptimize(graphOptimizer);
     }
 
     private void checkInput(Tensor t) {

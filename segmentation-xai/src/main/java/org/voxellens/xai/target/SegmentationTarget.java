@@ -11,7 +11,8 @@ import java.util.Map;
  * predicted mask, a user ROI, or every voxel). The mask is fixed before any perturbation, so SmoothGrad or IG
  * samples explain the same region instead of whatever each perturbed prediction happens to cover.
  *
- * @param mask 0/1 weights over the output's spatial grid (z, y, x order), or null for the whole channel
+ * @param mask 0/1 weights over the output's spatial grid (z, y, x order), or null for the whole channel; it may
+ *             also hold B such masks one after the other, one per sample of a batch of B
  */
 public record SegmentationTarget(int classIndex, String className, Region region, float[] mask, long maskVoxels)
     implements Target {
@@ -31,10 +32,13 @@ public record SegmentationTarget(int classIndex, String className, Region region
         NDArray channel = output.get(new NDIndex(":, {}", classIndex)); // [B, z, y, x]
         if (mask != null) {
             long spatial = s.get(2) * s.get(3) * s.get(4);
-            if (mask.length != spatial) {
-                throw new IllegalArgumentException("target mask has " + mask.length + " voxels, the model output " + spatial);
+            // one mask for every sample, or one per sample (tiles of a sliding window explained in one batch)
+            long masks = mask.length == spatial ? 1 : mask.length == s.get(0) * spatial ? s.get(0) : -1;
+            if (masks < 0) {
+                throw new IllegalArgumentException("target mask has " + mask.length + " voxels, the model output " + spatial
+                    + " per sample (batch " + s.get(0) + ")");
             }
-            NDArray m = output.getManager().create(mask, new Shape(1, s.get(2), s.get(3), s.get(4)));
+            NDArray m = output.getManager().create(mask, new Shape(masks, s.get(2), s.get(3), s.get(4)));
             channel = channel.mul(m);
         }
         return channel.sum(new int[] {1, 2, 3});

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
+import org.voxellens.xai.attribution.AttributionMethod;
+import org.voxellens.xai.attribution.GradCam;
+import org.voxellens.xai.attribution.InputXGradient;
 import org.voxellens.xai.attribution.Progress;
 import org.voxellens.xai.attribution.Saliency;
 import org.voxellens.xai.model.ModelPackage;
@@ -102,7 +105,8 @@ class SlidingWindowExplainerTest {
         assertEquals(18, sw.get("tiles"));
         int explained = (Integer) sw.get("tiles_explained");
         assertTrue(explained > 0 && explained < 18, "tiles without target voxels are skipped: " + sw);
-        assertEquals(6 + explained, model.passes() - passesBefore, "6 batched inference passes + one per explained tile");
+        assertEquals(6 + (explained + 2) / 3, model.passes() - passesBefore,
+            "6 batched inference passes + one forward+backward per 3 explained tiles");
         assertTrue(stages.contains("inference 18/18") && stages.contains("saliency 18/18"), stages.toString());
         SegmentationTarget t = (SegmentationTarget) res.target();
         assertTrue(t.maskVoxels() > 50, "the lesion is segmented on the blended output: " + t.describe());
@@ -149,6 +153,29 @@ class SlidingWindowExplainerTest {
 
         // the map on the source grid is the source's geometry
         assertTrue(res.methods().get(0).onSource().geometry().sameGrid(source.geometry(), 1e-6));
+    }
+
+    /** Batching the tiles of single-pass methods (per-tile target masks in one batch) changes no result. */
+    @Test
+    void batchedTilesGiveTheSameMapsAsOneTileAtATime() {
+        List<AttributionMethod> methods = List.of(new InputXGradient(), new GradCam(false, null));
+        long before = model.passes();
+        Explainer.Result one = new Explainer(model, new Tiling(0.25, 1)).explain(source, TargetSpec.DEFAULT, null, methods, 1, Progress.NONE);
+        long onePasses = model.passes() - before;
+        before = model.passes();
+        Explainer.Result four = new Explainer(model, new Tiling(0.25, 4)).explain(source, TargetSpec.DEFAULT, null, methods, 1, Progress.NONE);
+        long fourPasses = model.passes() - before;
+        int explained = (Integer) ((Map<?, ?>) one.methods().get(0).attribution().diagnostics().get("sliding_window")).get("tiles_explained");
+        assertTrue(explained > 4, "several tiles to batch: " + explained);
+        // inference 18 vs 5 passes; per method `explained` single passes vs ceil(explained / 4)
+        assertEquals(18 + 2L * explained, onePasses);
+        assertEquals(5 + 2L * ((explained + 3) / 4), fourPasses);
+        for (int i = 0; i < methods.size(); i++) {
+            assertClose(one.methods().get(i).onModelGrid().data(), four.methods().get(i).onModelGrid().data(), 1e-4,
+                methods.get(i).id() + " batched tiles");
+            assertEquals(explained, ((Map<?, ?>) four.methods().get(i).attribution().diagnostics().get("sliding_window"))
+                .get("tiles_explained"));
+        }
     }
 
     @Test
