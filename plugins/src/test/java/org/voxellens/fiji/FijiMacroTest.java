@@ -47,6 +47,16 @@ class FijiMacroTest {
 
     private static String q(Path p) { return "[" + p + "]"; }
 
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path t = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(t);
+                else Files.copy(f, t);
+            }
+        }
+    }
+
     /** Runs a macro that ends by saving `s` into a file; returns that text. */
     private String run(String macro, Path result) throws Exception {
         ij.runMacro(macro + "\nFile.saveString(s, '" + result + "');\n", "");
@@ -58,12 +68,15 @@ class FijiMacroTest {
     @Timeout(180)
     void recordedLinesOfEveryCommandReplayAndWriteResults() throws Exception {
         Path out = tmp.resolve("export out"), scores = tmp.resolve("scores.csv");
+        // a model folder holding only the demo classifier, so that it is the package Explain Volume offers first
+        Path models = tmp.resolve("models");
+        copyTree(CLASSIFIER, models.resolve(CLASSIFIER.getFileName()));
         String s = run(String.join("\n",
-            "run(\"Settings...\", \"device=cpu threads=0 model=" + q(CLASSIFIER.getParent()) + "\");",
+            "run(\"Settings...\", \"device=cpu threads=0 model=" + q(models) + "\");",
             "device = call('ij.Prefs.get', 'voxellens.device', '');",
             "run(\"Open Medical Volume...\", \"path=" + q(SAMPLE) + " series=\");",
             "anatomy = getTitle(); w = getWidth();",
-            // the model comes from Settings' model folders (demo-classifier is the first package there)
+            // the model comes from Settings' model folders (the demo classifier is the only package there)
             "run(\"Explain Volume...\", \"target=lesion saliency samples=4 steps=8 lut=Fire opacity=0.50 threshold=0.20 device=cpu\");",
             "explained = getTitle() + ' ' + nSlices + ' ' + is('composite');",
             "run(\"Export Results...\", \"output=" + q(out) + " nifti png dicom html\");",
