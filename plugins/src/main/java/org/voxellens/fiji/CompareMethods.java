@@ -55,7 +55,7 @@ public class CompareMethods implements PlugIn {
             fail(e.getMessage());
             return;
         }
-        try {
+        error = ExplainVolume.runReported(TITLE, imp, () -> {
             Volume source = VolumeImages.toVolume(imp);
             Explainer.Result res = ExplainVolume.explain(source, p, ExplainVolume.roiVolume(imp, p), metrics.isEmpty() ? null
                 : new Explainer.MetricsRequest(metrics, new MetricCatalog.Options(null, null, null, p.batchSize, null), null),
@@ -63,14 +63,7 @@ public class CompareMethods implements PlugIn {
             result = montage(imp, source, res, p);
             if (!metrics.isEmpty()) ScoreExplanation.showScores(imp.getTitle(), res);
             if (!java.awt.GraphicsEnvironment.isHeadless() || ij.macro.Interpreter.isBatchMode()) result.show();
-        } catch (CancellationException e) {
-            IJ.showStatus("VoxelLens: cancelled");
-            error = "cancelled";
-        } catch (IOException | RuntimeException e) {
-            fail(imp.getTitle() + ": " + e.getMessage());
-        } finally {
-            IJ.showProgress(1.0);
-        }
+        });
     }
 
     /** The side-by-side composite: tile i (x from i * nx) is method i, in the order the methods ran. */

@@ -68,17 +68,37 @@ public class ExplainVolume implements PlugIn {
             return;
         }
         copyInto(p, remembered);
-        try {
+        error = runReported(TITLE, imp, () -> {
             for (ImagePlus out : explain(imp, p, new IJProgress("VoxelLens: "))) {
                 if (!GraphicsEnvironment.isHeadless() || Interpreter.isBatchMode()) out.show();
             }
             // ImageJ's own orthogonal views follow the stack's position and channels, so they stay in sync with it
             if (p.orthogonal && !GraphicsEnvironment.isHeadless() && !results.isEmpty()) IJ.run(results.get(0), "Orthogonal Views", "");
+        });
+    }
+
+    /** A command's work on an image: reads files, may be cancelled with Esc. */
+    interface ImageWork {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a command's work the way every VoxelLens command reports it: Esc leaves "cancelled" in the status line,
+     * a failure shows a dialog naming the image, and the progress bar is always closed.
+     *
+     * @return the error ("cancelled" or the message shown), null when the work finished
+     */
+    static String runReported(String title, ImagePlus imp, ImageWork work) {
+        try {
+            work.run();
+            return null;
         } catch (CancellationException e) {
             IJ.showStatus("VoxelLens: cancelled");
-            error = "cancelled";
+            return "cancelled";
         } catch (IOException | RuntimeException e) {
-            fail(imp.getTitle() + ": " + e.getMessage());
+            String message = imp.getTitle() + ": " + e.getMessage();
+            DialogValues.error(title, message);
+            return message;
         } finally {
             IJ.showProgress(1.0);
         }

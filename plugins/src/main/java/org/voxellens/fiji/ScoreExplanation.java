@@ -58,19 +58,12 @@ public class ScoreExplanation implements PlugIn {
             fail(e.getMessage());
             return;
         }
-        try {
+        error = ExplainVolume.runReported(TITLE, imp, () -> {
             Volume source = VolumeImages.toVolume(imp);
             Explainer.Result res = ExplainVolume.explain(source, p, ExplainVolume.roiVolume(imp, p), new Explainer.MetricsRequest(metrics,
                 new MetricCatalog.Options(perturbations, points, null, p.batchSize, null), null), new IJProgress("VoxelLens scores: "));
             table = showScores(imp.getTitle(), res);
-        } catch (CancellationException e) {
-            IJ.showStatus("VoxelLens: cancelled");
-            error = "cancelled";
-        } catch (IOException | RuntimeException e) {
-            fail(imp.getTitle() + ": " + e.getMessage());
-        } finally {
-            IJ.showProgress(1.0);
-        }
+        });
     }
 
     /** A checkbox per metric offered, ticked where {@code ticked} says; read back by {@link #readMetricChoices}. */
