@@ -11,7 +11,7 @@ TorchScript files (torch.jit.load of models/<name>/model.pt), same batch size an
 Prints one JSON line per (model, size, method) to stdout:
 
     {"model", "size", "method", "seconds" (median), "runs" (every timed run), "peak_rss_mb",
-     "maxrss_cumulative_mb", "torch"}
+     "maxrss_cumulative_mb", "torch", "allocator"}
 
 peak_rss_mb: the process's resident-set high-water mark (VmHWM) during the method's runs, after resetting the
 mark by writing 5 to /proc/self/clear_refs just before the method (Linux >= 4.0); it includes everything already
@@ -227,7 +227,24 @@ def run_one(args, name, size):
             "model": name, "size": size, "method": method, "seconds": statistics.median(runs), "runs": runs,
             "peak_rss_mb": round(vm_hwm_mb(), 1), "peak_is_per_method": reset,
             "maxrss_cumulative_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
-            "threads": torch.get_num_threads(), "batch": B, "torch": torch.__version__}), flush=True)
+            "threads": torch.get_num_threads(), "batch": B, "torch": torch.__version__,
+            "allocator": allocator()}), flush=True)
+
+
+def allocator():
+    """The malloc serving libtorch: a preloaded tcmalloc/jemalloc (the voxellens launcher's LD_PRELOAD is inherited
+    by this subprocess unless the Java side removed it), else glibc's."""
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                name = line.rsplit("/", 1)[-1]
+                if name.startswith("libtcmalloc"):
+                    return "tcmalloc"
+                if name.startswith("libjemalloc"):
+                    return "jemalloc"
+    except OSError:
+        return "unknown"
+    return "glibc"
 
 
 def main(argv=None):

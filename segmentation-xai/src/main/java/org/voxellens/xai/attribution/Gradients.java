@@ -40,6 +40,15 @@ final class Gradients {
         return new Tensor(out, a.shape());
     }
 
+    /** Sums over samples: NaN or Inf in any sample's gradient ends up here. */
+    static void checkFinite(String method, double[] sums) {
+        for (double d : sums) {
+            if (!Double.isFinite(d)) {
+                throw new IllegalStateException(method + ": the model produced non-finite gradients (NaN or Inf)");
+            }
+        }
+    }
+
     static void checkFinite(String method, Tensor t) {
         for (float f : t.data()) {
             if (!Float.isFinite(f)) {

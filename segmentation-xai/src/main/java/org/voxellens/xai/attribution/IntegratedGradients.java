@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.voxellens.xai.runtime.Tensor;
+import org.voxellens.xai.runtime.TorchModel;
 
 /**
  * Integrated Gradients (Sundararajan et al. 2017): (x - x') times the gradient averaged along the straight path
@@ -52,13 +53,17 @@ public final class IntegratedGradients implements AttributionMethod {
         Tensor base = baseline(x);
         int n = x.size();
         float[] xd = x.data(), bd = base.data();
-        double[] gradSum = new double[n];
-        int batch = BatchedGradients.run(ctx, id(), steps, batchSize, (s, dest, off) -> {
-            float alpha = (float) ((s + 0.5) / steps);
-            for (int i = 0; i < n; i++) dest[off + i] = bd[i] + alpha * (xd[i] - bd[i]);
-        }, (s, g, off) -> {
-            for (int i = 0; i < n; i++) gradSum[i] += g[off + i];
-        });
+        double[] gradSum;
+        int batch;
+        try (TorchModel.GradientSums sums = ctx.model().gradientSums(x, base, false)) {
+            batch = BatchedGradients.run(ctx, id(), steps, batchSize, sums, (acc, start, b) -> {
+                float[] alphas = new float[b];
+                for (int s = 0; s < b; s++) alphas[s] = (float) ((start + s + 0.5) / steps);
+                acc.addPath(alphas, ctx.target());
+            });
+            gradSum = sums.sum();
+        }
+        Gradients.checkFinite(id(), gradSum);
         float[] ig = new float[n];
         double total = 0;
         for (int i = 0; i < n; i++) {

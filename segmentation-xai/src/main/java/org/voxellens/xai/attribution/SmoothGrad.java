@@ -3,6 +3,7 @@ package org.voxellens.xai.attribution;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.voxellens.xai.runtime.Tensor;
+import org.voxellens.xai.runtime.TorchModel;
 
 /**
  * SmoothGrad (Smilkov et al. 2017) and its relatives: gradients averaged over noisy copies of the input, which
@@ -57,24 +58,24 @@ public final class SmoothGrad implements AttributionMethod {
         double sigma = noiseFraction * range(x.data());
         NoiseSource source = noise != null ? noise : NoiseSource.seeded(ctx.seed());
         int n = x.size();
-        double[] sum = new double[n];
-        double[] sumSq = new double[n];
-        float[] buf = new float[n];
-        float[] xd = x.data();
-        int batch = BatchedGradients.run(ctx, id(), samples, batchSize, (s, dest, off) -> {
-            source.fill(buf, sigma, s);
-            for (int i = 0; i < n; i++) dest[off + i] = xd[i] + buf[i];
-        }, (s, g, off) -> {
-            for (int i = 0; i < n; i++) {
-                double v = g[off + i];
-                sum[i] += v;
-                sumSq[i] += v * v;
-            }
-        });
+        double[] sum, sumSq;
+        int batch;
+        boolean squares = variant != Variant.SMOOTHGRAD;
+        try (TorchModel.GradientSums sums = ctx.model().gradientSums(x, null, squares)) {
+            batch = BatchedGradients.run(ctx, id(), samples, batchSize, sums, (acc, start, b) -> {
+                float[] noiseBatch = new float[b * n];
+                for (int s = 0; s < b; s++) source.fill(noiseBatch, s * n, n, sigma, start + s);
+                acc.addNoisy(noiseBatch, b, ctx.target());
+            });
+            sum = sums.sum();
+            sumSq = squares ? sums.sumOfSquares() : null;
+        }
+        Gradients.checkFinite(id(), sum);
+        if (sumSq != null) Gradients.checkFinite(id(), sumSq);
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
             double mean = sum[i] / samples;
-            double meanSq = sumSq[i] / samples;
+            double meanSq = sumSq == null ? 0 : sumSq[i] / samples;
             out[i] = (float) switch (variant) {
                 case SMOOTHGRAD -> mean;
                 case SMOOTHGRAD_SQ -> meanSq;

@@ -195,6 +195,128 @@ public final class TorchModel implements AutoCloseable {
         public void close() { manager.close(); }
     }
 
+    /**
+     * Starts summing input gradients over many batches of samples derived from one input {@code [1, C, z, y, x]}
+     * (SmoothGrad's noisy copies, Integrated Gradients' path points). The input, the baseline, each batch and the
+     * running sums stay inside libtorch: per batch only the noise (or B path positions) goes in and nothing comes
+     * out until the end, so no per-voxel Java loop runs per sample. Close it when done.
+     *
+     * @param baseline {@code [1, C, z, y, x]} for path batches, or null
+     * @param squares whether to also sum squared gradients (SmoothGrad², VarGrad)
+     */
+    public GradientSums gradientSums(Tensor input, Tensor baseline, boolean squares) {
+        checkInput(input);
+        if (input.dim(0) != 1) throw new IllegalArgumentException("gradient sums start from one sample, got batch " + input.dim(0));
+        if (baseline != null && !Arrays.equals(baseline.shape(), input.shape())) {
+            throw new IllegalArgumentException("baseline shape " + Arrays.toString(baseline.shape()) + " differs from input "
+                + Arrays.toString(input.shape()));
+        }
+        NDManager m = model.getNDManager().newSubManager(device);
+        try {
+            NDArray x = m.create(input.data(), new Shape(input.shape()));
+            NDArray base = baseline == null ? null : m.create(baseline.data(), new Shape(baseline.shape()));
+            return new GradientSums(m, x, base, squares, input);
+        } catch (RuntimeException e) {
+            m.close();
+            throw engineError("copying the input", input, e);
+        }
+    }
+
+    /** Running sums of input gradients inside libtorch; see {@link #gradientSums}. Not thread-safe. */
+    public final class GradientSums implements AutoCloseable {
+        private final NDManager manager;
+        private final NDArray x;
+        private final NDArray diff;
+        private final NDArray base;
+        private final Tensor input;
+        // float64 across batches: VarGrad subtracts mean² from the mean of squares, which cancels badly in float32
+        private NDArray sum;
+        private NDArray sumSq;
+        private final boolean squares;
+        private long count;
+
+        private GradientSums(NDManager manager, NDArray x, NDArray base, boolean squares, Tensor input) {
+            this.manager = manager;
+            this.x = x;
+            this.base = base;
+            this.diff = base == null ? null : x.sub(base);
+            this.squares = squares;
+            this.input = input;
+        }
+
+        /** Adds the gradients of B samples {@code input + noise[i]}; {@code noise} holds B × the input's size values. */
+        public void addNoisy(float[] noise, int b, Target target) {
+            if (noise.length != (long) b * input.size()) {
+                throw new IllegalArgumentException("noise for " + b + " samples needs " + (long) b * input.size() + " values, got " + noise.length);
+            }
+            add(b, target, m -> m.create(noise, batchShape(b)).addi(x));
+        }
+
+        /** Adds the gradients of the path points {@code baseline + alpha[i] (input - baseline)}. */
+        public void addPath(float[] alphas, Target target) {
+            if (diff == null) throw new IllegalStateException("path points need a baseline");
+            int b = alphas.length;
+            add(b, target, m -> m.create(alphas, new Shape(b, 1, 1, 1, 1)).mul(diff).addi(base));
+        }
+
+        private Shape batchShape(int b) {
+            long[] shape = input.shape();
+            shape[0] = b;
+            return new Shape(shape);
+        }
+
+        private void add(int b, Target target, java.util.function.Function<NDManager, NDArray> batchOf) {
+            passes.incrementAndGet();
+            samples.addAndGet(b);
+            try (NDManager m = manager.newSubManager(device)) {
+                withGrad(() -> {
+                    NDArray batch = batchOf.apply(m);
+                    batch.setRequiresGradient(true);
+                    NDArray out = IValueUtils.forward(block, new NDList(batch), true).get(0);
+                    backward(target.score(out).sum());
+                    NDArray g = batch.getGradient();
+                    JniUtils.setGradMode(false);
+                    NDArray s = g.sum(new int[] {0}, true).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+                    sum = accumulate(sum, s);
+                    if (squares) sumSq = accumulate(sumSq, g.square().sum(new int[] {0}, true).toType(ai.djl.ndarray.types.DataType.FLOAT64, false));
+                    return null;
+                });
+                count += b;
+            } catch (RuntimeException e) {
+                if (e instanceof IllegalArgumentException) throw e;
+                throw new IllegalStateException(pkg.name() + ": gradient pass on " + b + " samples of input "
+                    + Arrays.toString(input.shape()) + " failed: " + oneLine(e), e);
+            }
+        }
+
+        private NDArray accumulate(NDArray acc, NDArray batchSum) {
+            if (acc == null) {
+                batchSum.attach(manager);
+                return batchSum;
+            }
+            return acc.addi(batchSum);
+        }
+
+        /** Samples added so far. */
+        public long count() { return count; }
+
+        /** Σ gradients, {@code [1, C, z, y, x]} flattened; zeros before the first batch. */
+        public double[] sum() { return read(sum); }
+
+        /** Σ squared gradients (only when asked for at the start). */
+        public double[] sumOfSquares() {
+            if (!squares) throw new IllegalStateException("squared gradients were not requested");
+            return read(sumSq);
+        }
+
+        private double[] read(NDArray a) {
+            return a == null ? new double[input.size()] : a.toDoubleArray();
+        }
+
+        @Override
+        public void close() { manager.close(); }
+    }
+
     /** The layer's activations and d score / d activations, through the layer's probe method (batch of 1 or more). */
     public LayerGradients layerGradients(Tensor input, Target target, GradCamLayer layer) {
         checkInput(input);
@@ -373,10 +495,11 @@ public final class TorchModel implements AutoCloseable {
             };
         }
 
-        /** Engine and native library versions, for summary.json. */
+        /** Engine and native library versions, and the malloc serving libtorch, for summary.json. */
         public static Map<String, String> versions() {
             Engine e = Engine.getEngine("PyTorch");
-            return Map.of("djl", Engine.getDjlVersion(), "engine", e.getEngineName(), "libtorch", e.getVersion());
+            return Map.of("djl", Engine.getDjlVersion(), "engine", e.getEngineName(), "libtorch", e.getVersion(),
+                "allocator", NativeAllocator.name());
         }
     }
 }

@@ -74,7 +74,8 @@ public final class Bench {
 
     /** What to run. {@code python} null: no reference run. */
     public record Options(Path modelsDir, List<String> models, List<Integer> sizes, List<String> methods, int threads,
-                          int batch, int samples, int steps, int warmup, int repeats, String python, Path script) {
+                          int batch, int samples, int steps, int warmup, int repeats, String python, Path script,
+                          boolean glibcReference) {
 
         public Options {
             models = List.copyOf(models);
@@ -91,7 +92,7 @@ public final class Bench {
         /** The full run: 64³ and 96³, 2 threads, batch 8, SmoothGrad 16 samples, IG 16 steps, warm-up 2, median of 3. */
         public static Options defaults(Path root) {
             return new Options(root.resolve("models"), MODELS, List.of(64, 96), METHODS, 2, 8, 16, 16, 2, 3,
-                "/usr/bin/python3", root.resolve("validation/python/bench_reference.py"));
+                "/usr/bin/python3", root.resolve("validation/python/bench_reference.py"), true);
         }
 
         /** 64³ only, median of 2. */
@@ -99,17 +100,19 @@ public final class Bench {
             return defaults(root).withSizes(List.of(64)).withRepeats(2);
         }
 
-        public Options withSizes(List<Integer> s) { return new Options(modelsDir, models, s, methods, threads, batch, samples, steps, warmup, repeats, python, script); }
-        public Options withModels(List<String> m) { return new Options(modelsDir, m, sizes, methods, threads, batch, samples, steps, warmup, repeats, python, script); }
-        public Options withMethods(List<String> m) { return new Options(modelsDir, models, sizes, m, threads, batch, samples, steps, warmup, repeats, python, script); }
-        public Options withThreads(int t) { return new Options(modelsDir, models, sizes, methods, t, batch, samples, steps, warmup, repeats, python, script); }
-        public Options withBatch(int b) { return new Options(modelsDir, models, sizes, methods, threads, b, samples, steps, warmup, repeats, python, script); }
-        public Options withSamples(int n) { return new Options(modelsDir, models, sizes, methods, threads, batch, n, steps, warmup, repeats, python, script); }
-        public Options withSteps(int n) { return new Options(modelsDir, models, sizes, methods, threads, batch, samples, n, warmup, repeats, python, script); }
-        public Options withWarmup(int n) { return new Options(modelsDir, models, sizes, methods, threads, batch, samples, steps, n, repeats, python, script); }
-        public Options withRepeats(int n) { return new Options(modelsDir, models, sizes, methods, threads, batch, samples, steps, warmup, n, python, script); }
+        public Options withSizes(List<Integer> s) { return new Options(modelsDir, models, s, methods, threads, batch, samples, steps, warmup, repeats, python, script, glibcReference); }
+        public Options withModels(List<String> m) { return new Options(modelsDir, m, sizes, methods, threads, batch, samples, steps, warmup, repeats, python, script, glibcReference); }
+        public Options withMethods(List<String> m) { return new Options(modelsDir, models, sizes, m, threads, batch, samples, steps, warmup, repeats, python, script, glibcReference); }
+        public Options withThreads(int t) { return new Options(modelsDir, models, sizes, methods, t, batch, samples, steps, warmup, repeats, python, script, glibcReference); }
+        public Options withBatch(int b) { return new Options(modelsDir, models, sizes, methods, threads, b, samples, steps, warmup, repeats, python, script, glibcReference); }
+        public Options withSamples(int n) { return new Options(modelsDir, models, sizes, methods, threads, batch, n, steps, warmup, repeats, python, script, glibcReference); }
+        public Options withSteps(int n) { return new Options(modelsDir, models, sizes, methods, threads, batch, samples, n, warmup, repeats, python, script, glibcReference); }
+        public Options withWarmup(int n) { return new Options(modelsDir, models, sizes, methods, threads, batch, samples, steps, n, repeats, python, script, glibcReference); }
+        public Options withRepeats(int n) { return new Options(modelsDir, models, sizes, methods, threads, batch, samples, steps, warmup, n, python, script, glibcReference); }
         /** {@code python} null turns the reference run off. */
-        public Options withPython(String exe, Path scriptPath) { return new Options(modelsDir, models, sizes, methods, threads, batch, samples, steps, warmup, repeats, exe, scriptPath); }
+        public Options withPython(String exe, Path scriptPath) { return new Options(modelsDir, models, sizes, methods, threads, batch, samples, steps, warmup, repeats, exe, scriptPath, glibcReference); }
+        /** Whether to also run the reference under glibc's malloc when the Java side has a preloaded one (default yes). */
+        public Options withGlibcReference(boolean on) { return new Options(modelsDir, models, sizes, methods, threads, batch, samples, steps, warmup, repeats, python, script, on); }
 
         List<String> pythonCommand() {
             List<String> cmd = new ArrayList<>(List.of(python, script.toString(),
@@ -124,10 +127,17 @@ public final class Bench {
     /** One timed measurement: median seconds of the repeats, peak RSS and (Java) peak heap in MiB. */
     public record Measurement(double seconds, List<Double> runs, double peakRssMb, double peakHeapMb) {}
 
-    /** One (model, size, method): the Java side and, when run, the PyTorch reference (null otherwise). */
-    public record Row(String model, int size, String method, Measurement java, Measurement pytorch) {
-        /** Java seconds / PyTorch seconds, NaN without a reference. */
+    /**
+     * One (model, size, method): the Java side and, when run, the PyTorch reference under the same malloc as the
+     * Java side ({@code pytorch}) and, when the Java side runs a preloaded allocator, under glibc's malloc as plain
+     * PyTorch runs by default ({@code pytorchGlibc}); null where not run.
+     */
+    public record Row(String model, int size, String method, Measurement java, Measurement pytorch, Measurement pytorchGlibc) {
+        /** Java seconds / PyTorch seconds (same allocator), NaN without a reference. */
         public double ratio() { return pytorch == null ? Double.NaN : java.seconds() / pytorch.seconds(); }
+
+        /** Java seconds / PyTorch-with-glibc-malloc seconds, NaN where that was not run. */
+        public double ratioGlibc() { return pytorchGlibc == null ? Double.NaN : java.seconds() / pytorchGlibc.seconds(); }
     }
 
     /** The SmoothGrad check for one (model, size, side): time(SmoothGrad N) / (N/B × time(one pass at batch B)). */
@@ -172,17 +182,23 @@ public final class Bench {
                 o.warmup(), o.repeats(), versions, pythonStatus));
             for (String method : o.methods()) {
                 sb.append("### ").append(method).append("\n\n");
+                boolean glibc = rows.stream().anyMatch(r -> r.pytorchGlibc() != null);
                 sb.append("| model | size | Java s | PyTorch s | Java / PyTorch | Java runs min–max | PyTorch runs min–max "
-                    + "| Java peak RSS MiB | Java peak heap MiB | PyTorch peak RSS MiB |\n");
-                sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+                    + "| Java peak RSS MiB | Java peak heap MiB | PyTorch peak RSS MiB |"
+                    + (glibc ? " PyTorch glibc-malloc s | Java / PyTorch glibc-malloc | PyTorch glibc-malloc runs min–max |" : "") + "\n");
+                sb.append("|---|---|---|---|---|---|---|---|---|---|").append(glibc ? "---|---|---|" : "").append('\n');
                 for (Row r : rows) {
                     if (!r.method().equals(method)) continue;
-                    sb.append(String.format(Locale.ROOT, "| %s | %d³ | %.3f | %s | %s | %s | %s | %.0f | %.0f | %s |%n", r.model(), r.size(),
-                        r.java().seconds(), r.pytorch() == null ? "–" : String.format(Locale.ROOT, "%.3f", r.pytorch().seconds()),
-                        r.pytorch() == null ? "–" : String.format(Locale.ROOT, "%.2f", r.ratio()),
+                    sb.append(String.format(Locale.ROOT, "| %s | %d³ | %.3f | %s | %s | %s | %s | %.0f | %.0f | %s |", r.model(), r.size(),
+                        r.java().seconds(), seconds(r.pytorch()), ratio(r.pytorch(), r.ratio()),
                         spread(r.java()), r.pytorch() == null ? "–" : spread(r.pytorch()),
                         r.java().peakRssMb(), r.java().peakHeapMb(),
                         r.pytorch() == null ? "–" : String.format(Locale.ROOT, "%.0f", r.pytorch().peakRssMb())));
+                    if (glibc) {
+                        sb.append(String.format(Locale.ROOT, " %s | %s | %s |", seconds(r.pytorchGlibc()),
+                            ratio(r.pytorchGlibc(), r.ratioGlibc()), r.pytorchGlibc() == null ? "–" : spread(r.pytorchGlibc())));
+                    }
+                    sb.append('\n');
                 }
                 sb.append('\n');
             }
@@ -217,6 +233,11 @@ public final class Bench {
         configureThreads(o.threads());
         Map<String, Measurement> java = new LinkedHashMap<>();
         Map<String, Measurement> py = new LinkedHashMap<>();
+        Map<String, Measurement> pyGlibc = new LinkedHashMap<>();
+        // A preloaded malloc (the launcher's tcmalloc) is inherited by the reference; plain PyTorch users run glibc's,
+        // so the reference then also runs without it and both ratios are reported.
+        boolean preloaded = !"glibc".equals(org.voxellens.xai.runtime.NativeAllocator.name())
+            && System.getenv("LD_PRELOAD") != null && !System.getenv("LD_PRELOAD").isBlank();
         Map<String, String> versions = new LinkedHashMap<>();
         List<String> statuses = new ArrayList<>();
         Path tmp = Files.createTempDirectory("voxellens-bench");
@@ -239,8 +260,13 @@ public final class Bench {
                                 name, size, method, m.seconds(), m.peakRssMb()));
                         }
                     }
-                    String st = runReference(o.withModels(List.of(name)).withSizes(List.of(size)), py, log);
+                    Options cell = o.withModels(List.of(name)).withSizes(List.of(size));
+                    String st = runReference(cell, false, py, log);
                     if (!statuses.contains(st)) statuses.add(st);
+                    if (preloaded && o.glibcReference()) {
+                        String sg = "glibc malloc: " + runReference(cell, true, pyGlibc, log);
+                        if (!statuses.contains(sg)) statuses.add(sg);
+                    }
                 }
             }
         } finally {
@@ -251,7 +277,7 @@ public final class Bench {
             for (int size : o.sizes()) {
                 for (String name : o.models()) {
                     Measurement j = java.get(key(name, size, method));
-                    if (j != null) rows.add(new Row(name, size, method, j, py.get(key(name, size, method))));
+                    if (j != null) rows.add(new Row(name, size, method, j, py.get(key(name, size, method)), pyGlibc.get(key(name, size, method))));
                 }
             }
         }
@@ -383,13 +409,15 @@ public final class Bench {
 
     // --- the PyTorch reference ---------------------------------------------------------------------------------
 
-    private static String runReference(Options o, Map<String, Measurement> into, java.util.function.Consumer<String> log) {
+    private static String runReference(Options o, boolean withoutPreload, Map<String, Measurement> into,
+                                       java.util.function.Consumer<String> log) {
         if (o.python() == null) return "not run (turned off)";
         if (!Files.isExecutable(Path.of(o.python()))) return "not run (" + o.python() + " not found)";
         if (!Files.isRegularFile(o.script())) return "not run (" + o.script() + " not found)";
         List<String> cmd = o.pythonCommand();
         log.accept("bench: " + String.join(" ", cmd));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (withoutPreload) pb.environment().remove("LD_PRELOAD");
         String torch = "?";
         List<String> errors = new ArrayList<>();
         try {
@@ -405,8 +433,8 @@ public final class Bench {
                     }
                     if (pl.torch() != null) torch = pl.torch();
                     into.put(key(pl.model(), pl.size(), pl.method()), pl.measurement());
-                    log.accept(String.format(Locale.ROOT, "bench pytorch %s %d³ %s: %.3f s, peak RSS %.0f MiB",
-                        pl.model(), pl.size(), pl.method(), pl.measurement().seconds(), pl.measurement().peakRssMb()));
+                    log.accept(String.format(Locale.ROOT, "bench pytorch%s %s %d³ %s: %.3f s, peak RSS %.0f MiB",
+                        withoutPreload ? " (glibc malloc)" : "", pl.model(), pl.size(), pl.method(), pl.measurement().seconds(), pl.measurement().peakRssMb()));
                 }
             }
             if (!p.waitFor(6, TimeUnit.HOURS)) {
@@ -447,8 +475,10 @@ public final class Bench {
         List<Double> runs = new ArrayList<>();
         if (j.has("runs")) for (JsonElement e : j.getAsJsonArray("runs")) runs.add(e.getAsDouble());
         double rss = j.has("peak_rss_mb") ? j.get("peak_rss_mb").getAsDouble() : Double.NaN;
+        String torch = str(j, "torch");
+        if (torch != null && str(j, "allocator") != null) torch += ", " + str(j, "allocator") + " malloc";
         return new ParsedLine(model, size, method, new Measurement(j.get("seconds").getAsDouble(), runs, rss, Double.NaN),
-            str(j, "torch"), null);
+            torch, null);
     }
 
     private static String str(JsonObject j, String k) {
@@ -493,7 +523,7 @@ public final class Bench {
 
     /**
      * {@code Bench [--quick] [--sizes 64,96] [--threads 2] [--batch 8] [--samples 16] [--steps 16] [--warmup 2]
-     * [--repeats 3] [--models a,b] [--methods m,...] [--no-python] [--python EXE] [--root DIR] [--out FILE.md]}
+     * [--repeats 3] [--models a,b] [--methods m,...] [--no-python] [--no-glibc-reference] [--python EXE] [--root DIR] [--out FILE.md]}
      */
     public static void main(String[] args) throws IOException {
         Path root = Path.of(".");
@@ -503,6 +533,10 @@ public final class Bench {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--quick")) continue;
+            if (a.equals("--no-glibc-reference")) {
+                o = o.withGlibcReference(false);
+                continue;
+            }
             if (a.equals("--no-python")) {
                 o = o.withPython(null, o.script());
                 continue;
@@ -533,6 +567,14 @@ public final class Bench {
             if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
             Files.writeString(out, md);
         }
+    }
+
+    private static String seconds(Measurement m) {
+        return m == null ? "–" : String.format(Locale.ROOT, "%.3f", m.seconds());
+    }
+
+    private static String ratio(Measurement m, double r) {
+        return m == null ? "–" : String.format(Locale.ROOT, "%.2f", r);
     }
 
     private static String spread(Measurement m) {

@@ -70,6 +70,9 @@ class BenchTest {
         assertEquals(3, ok.measurement().runs().size());
         assertEquals(900.5, ok.measurement().peakRssMb());
         assertEquals("1.13.0", ok.torch());
+        var tc = Bench.parseReferenceLine("{\"model\": \"demo-classifier\", \"size\": 64, \"method\": \"ig\", \"seconds\": 1.5,"
+            + " \"torch\": \"1.13.0\", \"allocator\": \"tcmalloc\"}");
+        assertEquals("1.13.0, tcmalloc malloc", tc.torch());
         var err = Bench.parseReferenceLine("{\"model\": \"demo-segmenter\", \"size\": 128, \"error\": \"out of memory\"}");
         assertNull(err.measurement());
         assertTrue(err.error().contains("out of memory"));
