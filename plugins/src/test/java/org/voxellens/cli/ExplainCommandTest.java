@@ -75,6 +75,7 @@ class ExplainCommandTest {
             .filter(o -> o.get("id").getAsString().equals("ig")).findFirst().orElseThrow();
         assertTrue(ig.getAsJsonObject("diagnostics").has("completeness_error_rel"));
         assertTrue(s.getAsJsonObject("software").has("libtorch"));
+        assertTrue(s.getAsJsonObject("software").has("allocator"), "summary.json names the malloc serving libtorch");
         String html = Files.readString(demoOut.resolve("report.html"));
         assertTrue(html.contains("RESEARCH USE ONLY"));
         assertTrue(html.contains("data:image/png;base64,"), "pictures are inlined: one self-contained file");
