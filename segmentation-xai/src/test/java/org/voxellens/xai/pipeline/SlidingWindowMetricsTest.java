@@ -70,8 +70,10 @@ class SlidingWindowMetricsTest {
     void oneTileGivesTheWholeVolumeExplainersScores() {
         Volume crop = crop(source, 25, 5, 32);
         MetricCatalog.Options o = new MetricCatalog.Options(4, 2, 4, 4, null);
-        Explainer.MetricsRequest req = new Explainer.MetricsRequest("infidelity,sensitivity,deletion,randomisation,localisation", o, truth);
-        // a sampled method: the tile's seed (seed + index 0) is the whole volume's seed
+        Explainer.MetricsRequest req = new Explainer.MetricsRequest("infidelity,sensitivity,deletion,localisation", o, truth);
+        // randomisation scores through the same tile context and is left out for time (~6 s per run here); how its
+        // steps are joined is in TiledMetricResultTest. A sampled method: the tile's seed (seed + index 0) is the
+        // whole volume's seed.
         List<AttributionMethod> methods = List.of(SmoothGrad.builder().samples(2).build());
 
         Explainer.Result byTiles = new Explainer(tiled).explain(crop, TargetSpec.DEFAULT, null, methods, req, 7, Progress.NONE);
@@ -103,7 +105,7 @@ class SlidingWindowMetricsTest {
                         compared++;
                     }
                 }
-                assertTrue(compared > 0 || b.get(j).metric().equals("randomisation"), what);
+                assertTrue(compared > 0, what);
                 assertEquals(b.get(j).cost().methodEvaluations(), t.cost().methodEvaluations(), what);
                 assertEquals(b.get(j).cost().modelSamples(), t.cost().modelSamples(), what);
             }
@@ -114,9 +116,10 @@ class SlidingWindowMetricsTest {
     void manyTilesScoreTheTilesWithMostTargetAndWeighTheirValues() {
         int k = 2;
         Explainer.MetricsRequest req = new Explainer.MetricsRequest("infidelity,sensitivity,localisation",
-            new MetricCatalog.Options(8, 2, null, 4, null), truth);
-        // saliency: tiles explained 4 per pass, each tile's own map kept for the scored ones
-        List<AttributionMethod> methods = List.of(new Saliency());
+            new MetricCatalog.Options(4, 1, null, 4, null), truth);
+        // saliency: tiles explained 4 per pass; SmoothGrad: one tile at a time, seed + tile index; each keeps the scored
+        // tiles' own maps
+        List<AttributionMethod> methods = List.of(new Saliency(), SmoothGrad.builder().samples(1).build());
         List<String> done = new ArrayList<>();
         Progress p = (stage, d, total) -> { if (d == total) done.add(stage + " " + d + "/" + total); };
         Explainer.Result res = new Explainer(tiled, new Tiling(0.25, 4, k)).explain(source, TargetSpec.DEFAULT, null, methods,
@@ -173,7 +176,7 @@ class SlidingWindowMetricsTest {
                     "per-sample lists stay per tile");
                 assertTrue(r.toMap().keySet().containsAll(List.of("metric", "parameters", "values", "cost", "tiles")));
             }
-            assertEquals(k * 2, m.metrics().get(1).cost().methodEvaluations(), "sensitivity re-ran the method 2x per scored tile");
+            assertEquals(k, m.metrics().get(1).cost().methodEvaluations(), "sensitivity re-ran the method once per scored tile");
 
             // localisation: the whole blended map on the grid against the ground truth on that grid
             MetricResult loc = m.metrics().get(2);
@@ -188,7 +191,7 @@ class SlidingWindowMetricsTest {
             SegmentationTarget target = (SegmentationTarget) res.target();
             ExplainContext ctx = new ExplainContext(tiled, new Tensor(in, new long[] {1, 1, TILE, TILE, TILE}),
                 new SegmentationTarget(target.classIndex(), target.className(), target.region(), tileMask, counts[t]), 42 + t, Progress.NONE);
-            Infidelity.Result byHand = Infidelity.builder().perturbations(8).batchSize(4).build()
+            Infidelity.Result byHand = Infidelity.builder().perturbations(4).batchSize(4).build()
                 .evaluate(ctx, m.method(), m.method().explain(ctx));
             Map<?, ?> scored = (Map<?, ?>) ((Map<?, ?>) ((List<?>) ((TiledMetricResult) m.metrics().get(0)).tiles().get("per_tile"))
                 .get(1)).get("values");
@@ -196,8 +199,8 @@ class SlidingWindowMetricsTest {
             double got = ((Number) scored.get("infidelity")).doubleValue();
             assertEquals(byHand.infidelity(), got, 1e-3 * Math.abs(byHand.infidelity()), id + " tile " + t + " by hand");
         }
-        // 8 perturbations and 2 samples per tile, 2 tiles
-        assertTrue(done.contains("infidelity 16/16") && done.contains("sensitivity 4/4"),
+        // 4 perturbations and 1 sample per tile, 2 tiles
+        assertTrue(done.contains("infidelity 8/8") && done.contains("sensitivity 2/2"),
             "one progress bar per metric over the scored tiles: " + done);
         System.out.printf("%d tiles, %d explained, %d scored; infidelity %s, sensitivity %s%n", counts.length, explained, k,
             res.methods().get(0).metrics().get(0).values().get("infidelity"), res.methods().get(0).metrics().get(1).values().get("sensitivity_max"));
