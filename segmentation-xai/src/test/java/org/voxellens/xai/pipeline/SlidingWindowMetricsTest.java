@@ -39,9 +39,9 @@ import org.voxellens.xai.target.SegmentationTarget;
 import org.voxellens.xai.target.TargetSpec;
 
 /**
- * Trust metrics of a sliding-window explanation (the demo UNet declared at 3 mm with a 32³ input, on
+ * Trust metrics of a sliding-window explanation (the demo UNet declared at 3 mm with a 32³ input, on blocks of
  * {@link SlidingWindowExplainerTest#phantom}): on a volume of exactly one tile they equal the whole-volume
- * {@link Explainer}'s scores with the same package minus its spacing; on 18 tiles the scored tiles are the ones with
+ * {@link Explainer}'s scores with the same package minus its spacing; on 8 tiles the scored tiles are the ones with
  * the most target voxels (counted here independently), at most K, and the volume's value is the weighted mean of
  * the per-tile values.
  */
@@ -49,6 +49,8 @@ import org.voxellens.xai.target.TargetSpec;
 class SlidingWindowMetricsTest {
 
     static final int TILE = SlidingWindowExplainerTest.TILE;
+    /** Where the one-tile block and the 2×2×2-tile block start in the phantom: the lesion inside, off centre. */
+    static final int[] ONE_TILE_AT = {25, 5, 32}, EIGHT_TILES_AT = {0, 0, 24}, EIGHT_TILES = {48, 40, 48};
     TorchModel tiled, plain;
     Volume source, truth;
 
@@ -68,7 +70,7 @@ class SlidingWindowMetricsTest {
 
     @Test
     void oneTileGivesTheWholeVolumeExplainersScores() {
-        Volume crop = crop(source, 25, 5, 32);
+        Volume crop = crop(source, ONE_TILE_AT, new int[] {TILE, TILE, TILE});
         MetricCatalog.Options o = new MetricCatalog.Options(4, 2, 4, 4, null);
         Explainer.MetricsRequest req = new Explainer.MetricsRequest("infidelity,sensitivity,deletion,localisation", o, truth);
         // randomisation scores through the same tile context and is left out for time (~6 s per run here); how its
@@ -122,8 +124,8 @@ class SlidingWindowMetricsTest {
         List<AttributionMethod> methods = List.of(new Saliency(), SmoothGrad.builder().samples(1).build());
         List<String> done = new ArrayList<>();
         Progress p = (stage, d, total) -> { if (d == total) done.add(stage + " " + d + "/" + total); };
-        Explainer.Result res = new Explainer(tiled, new Tiling(0.25, 4, k)).explain(source, TargetSpec.DEFAULT, null, methods,
-            req, 42, p);
+        Explainer.Result res = new Explainer(tiled, new Tiling(0.25, 4, k)).explain(crop(source, EIGHT_TILES_AT, EIGHT_TILES),
+            TargetSpec.DEFAULT, null, methods, req, 42, p);
 
         // target voxels per tile, counted on the grid directly, and the expected choice
         int[] dims = res.modelGrid().dims();
@@ -217,7 +219,7 @@ class SlidingWindowMetricsTest {
             @Override
             public boolean isCancelled() { return cancelled; }
         };
-        assertThrows(CancellationException.class, () -> new Explainer(tiled).explain(crop(source, 25, 5, 32),
+        assertThrows(CancellationException.class, () -> new Explainer(tiled).explain(crop(source, ONE_TILE_AT, new int[] {TILE, TILE, TILE}),
             TargetSpec.DEFAULT, null, List.of(new Saliency()), new Explainer.MetricsRequest("sensitivity",
                 new MetricCatalog.Options(null, 2, null, null, null), null), 42, cancelAtSensitivity));
     }
@@ -230,15 +232,14 @@ class SlidingWindowMetricsTest {
         assertThrows(IllegalArgumentException.class, () -> new Tiling(0.5, 0, 0));
     }
 
-    /** A 32³ block of {@code v} starting at voxel (x0, y0, z0), same spacing and axes. */
-    static Volume crop(Volume v, int x0, int y0, int z0) {
+    /** The block of {@code v} of {@code size} (x, y, z) voxels starting at voxel {@code from}, same spacing and axes. */
+    static Volume crop(Volume v, int[] from, int[] size) {
         Geometry g = v.geometry();
-        double[] s = g.spacing(), o = g.voxelToWorld(x0, y0, z0);
-        Geometry c = Geometry.axisAligned(new int[] {TILE, TILE, TILE}, s, o);
-        float[] d = new float[TILE * TILE * TILE];
-        for (int z = 0; z < TILE; z++) {
-            for (int y = 0; y < TILE; y++) {
-                for (int x = 0; x < TILE; x++) d[x + TILE * (y + TILE * z)] = v.get(x0 + x, y0 + y, z0 + z);
+        Geometry c = Geometry.axisAligned(size, g.spacing(), g.voxelToWorld(from[0], from[1], from[2]));
+        float[] d = new float[size[0] * size[1] * size[2]];
+        for (int z = 0; z < size[2]; z++) {
+            for (int y = 0; y < size[1]; y++) {
+                for (int x = 0; x < size[0]; x++) d[x + size[0] * (y + size[1] * z)] = v.get(from[0] + x, from[1] + y, from[2] + z);
             }
         }
         return new Volume(c, d);
