@@ -30,6 +30,7 @@ import org.voxellens.xai.attribution.MethodCatalog;
 import org.voxellens.xai.attribution.Progress;
 import org.voxellens.xai.metrics.MetricCatalog;
 import org.voxellens.xai.metrics.MetricResult;
+import org.voxellens.xai.metrics.TiledMetricResult;
 import org.voxellens.xai.model.ModelPackage;
 import org.voxellens.volumetric.SlidingWindow;
 import org.voxellens.xai.attribution.Occlusion;
@@ -120,7 +121,10 @@ final class ExplainJob {
                 byte[] png = Png.encode(new HeatMapRenderer(ro).render(source, m.onSource(), peak));
                 Files.write(staging.file(id + ".png"), png);
                 Map<String, Object> shown = new LinkedHashMap<>(m.attribution().diagnostics());
-                for (MetricResult mr : m.metrics()) mr.values().forEach((k, v) -> shown.put(mr.metric() + ": " + k, v));
+                for (MetricResult mr : m.metrics()) {
+                    mr.values().forEach((k, v) -> shown.put(mr.metric() + ": " + k, v));
+                    if (mr instanceof TiledMetricResult t) shown.put(mr.metric() + ": tiles", tilesScored(t));
+                }
                 sections.add(new HtmlReport.Section(MethodCatalog.TITLES.getOrDefault(id, id), describeMethod(id, res),
                     png, m.method().parameters(), shown, m.seconds()));
                 Map<String, Object> mj = new LinkedHashMap<>();
@@ -138,7 +142,8 @@ final class ExplainJob {
                 methodJson.add(mj);
                 log.printf(Locale.ROOT, "  %-14s %6.2f s  peak at voxel %s%n", id, m.seconds(), Arrays.toString(peak));
                 for (MetricResult mr : m.metrics()) {
-                    log.printf(Locale.ROOT, "      %-18s %s  (%.1f s)%n", mr.metric(), brief(mr.values()), mr.cost().seconds());
+                    log.printf(Locale.ROOT, "      %-18s %s  (%.1f s%s)%n", mr.metric(), brief(mr.values()), mr.cost().seconds(),
+                        mr instanceof TiledMetricResult t ? "; " + tilesScored(t) : "");
                 }
             }
             if (metrics != null) Files.writeString(staging.file("scores.csv"), scoresCsv(res), StandardCharsets.UTF_8);
@@ -360,6 +365,12 @@ final class ExplainJob {
             }
         }
         return b.toString();
+    }
+
+    /** Which tiles a sliding-window score stands for, in a few words. */
+    private static String tilesScored(TiledMetricResult t) {
+        return "mean of " + t.tiles().get("tiles_scored") + " of " + t.tiles().get("tiles_explained")
+            + " explained tiles, weighted by target voxels";
     }
 
     /** The scalar numbers of a metric result on one line (curves and lists stay in summary.json). */

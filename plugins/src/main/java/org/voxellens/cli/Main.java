@@ -146,7 +146,8 @@ public final class Main implements Runnable {
 
         Tiling tiling() {
             if (!(tileOverlap >= 0 && tileOverlap <= 0.9)) throw new IllegalArgumentException("--tile-overlap must be in [0, 0.9], got " + tileOverlap);
-            return new Tiling(tileOverlap, count(tileBatch, "--tile-batch"));
+            if (metricTiles < 1) throw new IllegalArgumentException("--metric-tiles must be >= 1, got " + metricTiles);
+            return new Tiling(tileOverlap, count(tileBatch, "--tile-batch"), metricTiles);
         }
         @Option(names = "--lut", description = "Colour map: fire, jet, hot, viridis, grays (default: ${DEFAULT-VALUE}).", defaultValue = "fire")
         String lut;
@@ -164,6 +165,9 @@ public final class Main implements Runnable {
         Integer metricPerturbations;
         @Option(names = "--metric-samples", description = "Sensitivity-max points (default: 10; each re-runs the method).")
         Integer metricSamples;
+        @Option(names = "--metric-tiles", description = "Sliding window: explained tiles scored per method and metric, those with the most target voxels (default: ${DEFAULT-VALUE}).",
+            defaultValue = "" + Tiling.DEFAULT_METRIC_TILES)
+        int metricTiles;
 
         MetricCatalog.Options metricOptions() {
             if (mask != null && metrics == null) throw new IllegalArgumentException("--mask is for --metrics localisation");

@@ -117,7 +117,7 @@ final class PacsCommand implements Runnable {
         static final class ExplainOnlyOptions implements CommandLine.IModelTransformer {
             @Override
             public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
-                for (String name : List.of("--dicom-out", "--metrics", "--mask", "--metric-perturbations", "--metric-samples")) {
+                for (String name : List.of("--dicom-out", "--metrics", "--mask", "--metric-perturbations", "--metric-samples", "--metric-tiles")) {
                     CommandLine.Model.OptionSpec o = spec.findOption(name);
                     if (o != null) spec.remove(o);
                 }

@@ -49,6 +49,9 @@ public final class Localisation implements Metric {
     public String id() { return "localisation"; }
 
     @Override
+    public boolean usesModel() { return false; }
+
+    @Override
     public Map<String, Object> parameters() {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("relevance", relevance == Relevance.ABSOLUTE ? "abs(map)" : "max(map, 0)");

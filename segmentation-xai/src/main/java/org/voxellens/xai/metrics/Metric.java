@@ -25,4 +25,11 @@ public interface Metric {
      *     input grid)
      */
     MetricResult evaluate(ExplainContext ctx, AttributionMethod method, Attribution attribution);
+
+    /**
+     * Whether {@link #evaluate} runs the model or the method on {@code ctx} (true for all but map-only scores such
+     * as {@link Localisation}, which compare the map with a ground truth): a sliding-window run scores such metrics
+     * on the tiles it explained, and map-only ones on the whole blended map.
+     */
+    default boolean usesModel() { return true; }
 }

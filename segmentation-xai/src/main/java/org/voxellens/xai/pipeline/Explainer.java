@@ -75,11 +75,7 @@ public final class Explainer {
                 + " input channels; a single volume gives 1");
         }
         if (SlidingWindowExplainer.applies(pkg)) {
-            if (metrics != null) {
-                throw new IllegalArgumentException("trust metrics are not available yet for sliding-window models (" + pkg.name()
-                    + " declares a spacing); run without --metrics");
-            }
-            return new SlidingWindowExplainer(model, tiling).explain(source, targetSpec, roi, methods, seed, progress);
+            return new SlidingWindowExplainer(model, tiling).explain(source, targetSpec, roi, methods, metrics, seed, progress);
         }
         Geometry grid = ModelGrid.of(source.geometry(), pkg);
         Volume resampled = Resampler.resample(source, grid, Interpolation.LINEAR, 0f);

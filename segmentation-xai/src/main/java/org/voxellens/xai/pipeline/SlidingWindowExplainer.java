@@ -1,9 +1,15 @@
 package org.voxellens.xai.pipeline;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Interpolation;
 import org.voxellens.volumetric.Resampler;
@@ -14,6 +20,9 @@ import org.voxellens.xai.attribution.AttributionMethod;
 import org.voxellens.xai.attribution.ExplainContext;
 import org.voxellens.xai.attribution.Progress;
 import org.voxellens.xai.attribution.SinglePassMethod;
+import org.voxellens.xai.metrics.Metric;
+import org.voxellens.xai.metrics.MetricResult;
+import org.voxellens.xai.metrics.TiledMetricResult;
 import org.voxellens.xai.model.ModelPackage;
 import org.voxellens.xai.model.Preprocessing;
 import org.voxellens.xai.runtime.BatchSizer;
@@ -34,6 +43,12 @@ import org.voxellens.xai.target.TargetSpec;
  * <p>A tile whose part of the target mask is empty has a constant score (zero), hence a zero map for every method:
  * it is skipped and counts as zero in the blend. Memory: only the blended logits, the target mask, the prepared
  * input and one map accumulator per method are volume-sized; tiles are streamed.
+ *
+ * <p>Trust metrics: those that run the model or the method ({@link Metric#usesModel}) are evaluated on at most
+ * {@link Tiling#metricTiles} explained tiles, those with the most target voxels, each with the tile's input, its
+ * part of the target, the seed the method saw there and the method's own (un-blended) map of that tile, and joined
+ * into a mean weighted by the tiles' target voxels ({@link TiledMetricResult}); only the scored tiles' maps are kept.
+ * Map-only metrics (localisation) score the whole blended map on the grid against the ground truth on that grid.
  */
 final class SlidingWindowExplainer {
 
@@ -50,10 +65,12 @@ final class SlidingWindowExplainer {
         return pkg.spacing() != null && pkg.task() == org.voxellens.xai.model.ModelTask.SEGMENTATION;
     }
 
-    Explainer.Result explain(Volume source, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods, long seed,
-                             Progress progress) {
+    /** @param metrics trust scores for every map, or null for none */
+    Explainer.Result explain(Volume source, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods,
+                             Explainer.MetricsRequest metrics, long seed, Progress progress) {
         ModelPackage pkg = model.modelPackage();
         Geometry grid = ModelGrid.covering(source.geometry(), pkg);
+        List<Metric> metricList = metrics == null ? List.of() : metrics.create(grid);
         float[] prepared = Preprocessing.apply(pkg.preprocessing(),
             Resampler.resample(source, grid, Interpolation.LINEAR, 0f)).data();
         SlidingWindow window = SlidingWindow.of(grid.dims(), pkg.inputSize(), tiling.overlap());
@@ -68,15 +85,25 @@ final class SlidingWindowExplainer {
         Target target = targetSpec.resolve(pkg, output, roiOnGrid);
         Explainer.Prediction prediction = Explainer.Prediction.of(pkg, output, grid, source.geometry());
         SegmentationTarget seg = (SegmentationTarget) target;
+        long[] targetVoxels = targetVoxels(window, seg);
+        int[] toScore = metricList.stream().anyMatch(Metric::usesModel) ? tilesToScore(targetVoxels, tiling.metricTiles()) : new int[0];
+        Set<Integer> keep = IntStream.of(toScore).boxed().collect(Collectors.toSet());
 
         List<Explainer.MethodResult> results = new ArrayList<>();
         for (AttributionMethod m : methods) {
             long s = System.nanoTime();
-            Attribution a = explainTiled(m, window, prepared, weightSum, seg, seed, progress, full);
+            Map<Integer, Attribution> tileMaps = new HashMap<>();
+            Attribution a = explainTiled(m, window, prepared, weightSum, seg, targetVoxels, keep, tileMaps, seed, progress, full);
             double seconds = (System.nanoTime() - s) / 1e9;
             Volume onGrid = new Volume(grid, a.map().data());
             Volume onSource = Resampler.resample(onGrid, source.geometry(), Interpolation.LINEAR, 0f);
-            results.add(new Explainer.MethodResult(m, a, onGrid, onSource, seconds, List.of()));
+            List<MetricResult> scores = new ArrayList<>();
+            for (Metric metric : metricList) {
+                scores.add(metric.usesModel()
+                    ? scoreTiles(metric, m, tileMaps, toScore, window, prepared, seg, targetVoxels, seed, progress)
+                    : metric.evaluate(new ExplainContext(model, new Tensor(prepared, full), seg, seed, progress), m, a));
+            }
+            results.add(new Explainer.MethodResult(m, a, onGrid, onSource, seconds, scores));
         }
         return new Explainer.Result(grid, new Tensor(prepared, full), output, target, prediction, results, forwardSeconds);
     }
@@ -106,39 +133,32 @@ final class SlidingWindowExplainer {
         return new Tensor(sums, new long[] {1, classes, grid.nz(), grid.ny(), grid.nx()});
     }
 
+    /**
+     * @param targetVoxels the target's voxels in each tile ({@link #targetVoxels}); tiles with none are skipped
+     * @param keep tiles whose own map goes into {@code tileMaps} (for the metrics)
+     */
     private Attribution explainTiled(AttributionMethod m, SlidingWindow window, float[] prepared, float[] weightSum,
-                                     SegmentationTarget target, long seed, Progress progress, long[] full) {
+                                     SegmentationTarget target, long[] targetVoxels, Set<Integer> keep,
+                                     Map<Integer, Attribution> tileMaps, long seed, Progress progress, long[] full) {
         if (m instanceof SinglePassMethod single) {
-            return explainTiledBatched(single, window, prepared, weightSum, target, progress, full);
+            return explainTiledBatched(single, window, prepared, weightSum, target, targetVoxels, keep, tileMaps, progress, full);
         }
-        ModelPackage pkg = model.modelPackage();
-        int tv = window.tileVoxels(), tiles = window.count();
+        int tiles = window.count();
         float[] acc = new float[weightSum.length];
-        float[] tileMask = target.mask() == null ? null : new float[tv];
         Map<String, Double> maxima = new LinkedHashMap<>();
         Map<String, Long> totals = new LinkedHashMap<>();
         Boolean signed = null;
         int evaluated = 0;
         int[] unitsPerTile = {1};
         for (int t = 0; t < tiles; t++) {
-            SegmentationTarget tileTarget = target;
-            if (tileMask != null) {
-                window.extract(target.mask(), 1, t, tileMask, 0);
-                long n = 0;
-                for (float f : tileMask) if (f != 0) n++;
-                if (n == 0) {
-                    progress.step(m.id(), (t + 1) * unitsPerTile[0], tiles * unitsPerTile[0]);
-                    continue; // constant score: a zero map
-                }
-                tileTarget = new SegmentationTarget(target.classIndex(), target.className(), target.region(), tileMask.clone(), n);
+            if (targetVoxels[t] == 0) {
+                progress.step(m.id(), (t + 1) * unitsPerTile[0], tiles * unitsPerTile[0]);
+                continue; // constant score: a zero map
             }
-            float[] in = new float[tv];
-            window.extract(prepared, 1, t, in, 0);
-            // seed + t: each tile draws its own noise (the same noise pattern in every tile would be correlated across
-            // the overlaps), reproducibly for a given seed and tiling
-            Attribution a = m.explain(new ExplainContext(model, new Tensor(in, pkg.inputShape(1)), tileTarget, seed + t,
+            Attribution a = m.explain(tileContext(window, prepared, target, targetVoxels, t, seed,
                 tileProgress(progress, t, tiles, unitsPerTile)));
             window.accumulate(a.map().data(), 0, 1, t, acc);
+            if (keep.contains(t)) tileMaps.put(t, a);
             signed = a.signed();
             evaluated++;
             merge(a.diagnostics(), maxima, totals);
@@ -152,25 +172,13 @@ final class SlidingWindowExplainer {
      * tiles one at a time.
      */
     private Attribution explainTiledBatched(SinglePassMethod m, SlidingWindow window, float[] prepared, float[] weightSum,
-                                            SegmentationTarget target, Progress progress, long[] full) {
+                                            SegmentationTarget target, long[] targetVoxels, Set<Integer> keep,
+                                            Map<Integer, Attribution> tileMaps, Progress progress, long[] full) {
         ModelPackage pkg = model.modelPackage();
         int tv = window.tileVoxels(), tiles = window.count();
         float[] acc = new float[weightSum.length];
-        float[] tileMask = new float[tv];
-        List<Integer> todo = new ArrayList<>();
-        for (int t = 0; t < tiles; t++) {
-            if (target.mask() == null) {
-                todo.add(t);
-                continue;
-            }
-            window.extract(target.mask(), 1, t, tileMask, 0);
-            for (float f : tileMask) {
-                if (f != 0) {
-                    todo.add(t); // tiles without target voxels have a constant score: a zero map, skipped
-                    break;
-                }
-            }
-        }
+        // tiles without target voxels have a constant score: a zero map, skipped
+        List<Integer> todo = IntStream.range(0, tiles).filter(t -> targetVoxels[t] > 0).boxed().toList();
         int batch = Math.max(1, Math.min(todo.size(),
             BatchSizer.choose(tiling.batchSize(), tv, BatchSizer.Pass.GRADIENT, model.device())));
         Map<String, Double> maxima = new LinkedHashMap<>();
@@ -193,13 +201,77 @@ final class SlidingWindowExplainer {
             List<Attribution> maps = m.explainBatch(model, new Tensor(in, pkg.inputShape(b)), batchTarget);
             for (int i = 0; i < b; i++) {
                 Attribution a = maps.get(i);
-                window.accumulate(a.map().data(), 0, 1, todo.get(start + i), acc);
+                int t = todo.get(start + i);
+                window.accumulate(a.map().data(), 0, 1, t, acc);
+                if (keep.contains(t)) tileMaps.put(t, a);
                 signed = a.signed();
                 merge(a.diagnostics(), maxima, totals);
             }
             progress.step(m.id(), tiles - todo.size() + start + b, tiles);
         }
         return blended(m.id(), window, acc, weightSum, todo.size(), signed, maxima, totals, full);
+    }
+
+    /**
+     * One tile as the method sees it: the tile of the prepared input, the target's part inside the tile, and seed +
+     * tile index (each tile draws its own noise: the same noise pattern in every tile would be correlated across the
+     * overlaps), reproducibly for a given seed and tiling.
+     */
+    private ExplainContext tileContext(SlidingWindow window, float[] prepared, SegmentationTarget target, long[] targetVoxels,
+                                       int t, long seed, Progress progress) {
+        float[] in = new float[window.tileVoxels()];
+        window.extract(prepared, 1, t, in, 0);
+        SegmentationTarget tileTarget = target;
+        if (target.mask() != null) {
+            float[] mask = new float[window.tileVoxels()];
+            window.extract(target.mask(), 1, t, mask, 0);
+            tileTarget = new SegmentationTarget(target.classIndex(), target.className(), target.region(), mask, targetVoxels[t]);
+        }
+        return new ExplainContext(model, new Tensor(in, model.modelPackage().inputShape(1)), tileTarget, seed + t, progress);
+    }
+
+    /** The target's voxels inside each tile (every voxel of the tile when the target has no mask). */
+    static long[] targetVoxels(SlidingWindow window, SegmentationTarget target) {
+        long[] n = new long[window.count()];
+        float[] mask = new float[window.tileVoxels()];
+        for (int t = 0; t < n.length; t++) {
+            if (target.mask() == null) {
+                n[t] = mask.length;
+                continue;
+            }
+            window.extract(target.mask(), 1, t, mask, 0);
+            for (float f : mask) if (f != 0) n[t]++;
+        }
+        return n;
+    }
+
+    /**
+     * The tiles the metrics score: at most {@code k} of those holding target voxels, most voxels first, ties by lower
+     * index (deterministic).
+     */
+    static int[] tilesToScore(long[] targetVoxels, int k) {
+        return IntStream.range(0, targetVoxels.length).filter(t -> targetVoxels[t] > 0).boxed()
+            .sorted(Comparator.comparingLong((Integer t) -> -targetVoxels[t]).thenComparingInt(t -> t))
+            .limit(k).mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * A model-running metric on the scored tiles, in the order chosen, each evaluated by the metric itself on the tile
+     * as the method explained it; one progress bar over the tiles, cancel checked inside the metric as usual.
+     */
+    private MetricResult scoreTiles(Metric metric, AttributionMethod m, Map<Integer, Attribution> tileMaps, int[] order,
+                                    SlidingWindow window, float[] prepared, SegmentationTarget target, long[] targetVoxels,
+                                    long seed, Progress progress) {
+        int[] unitsPerTile = {1};
+        List<TiledMetricResult.Tile> scored = new ArrayList<>();
+        for (int i = 0; i < order.length; i++) {
+            int t = order[i];
+            ExplainContext ctx = tileContext(window, prepared, target, targetVoxels, t, seed,
+                tileProgress(progress, i, order.length, unitsPerTile));
+            scored.add(new TiledMetricResult.Tile(t, window.origin(t), targetVoxels[t], metric.evaluate(ctx, m, tileMaps.get(t))));
+        }
+        int explained = (int) Arrays.stream(targetVoxels).filter(v -> v > 0).count();
+        return TiledMetricResult.join(metric, scored, explained, tiling.metricTiles(), window.tileDims());
     }
 
     private static void merge(Map<String, Object> diagnostics, Map<String, Double> maxima, Map<String, Long> totals) {

@@ -2,7 +2,6 @@ package org.voxellens.xai.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -53,16 +52,25 @@ class SlidingWindowExplainerTest {
 
     @BeforeAll
     void setUp() throws IOException {
+        model = TorchModel.load(ModelPackage.open(demoPackage(true)), DeviceSpec.CPU);
+        source = phantom();
+    }
+
+    /**
+     * The demo UNet with a {@value #TILE}³ input, declared at 3 mm (run by sliding window) or without a spacing (one
+     * grid fitted to the volume), in a new temporary folder.
+     */
+    static Path demoPackage(boolean spacing) throws IOException {
         Path pkgDir = Files.createTempDirectory("vl-sw-model");
         Path demo = MODELS.resolve("demo-segmenter");
         Files.copy(demo.resolve("model.pt"), pkgDir.resolve("model.pt"));
         String rdf = Files.readString(demo.resolve("rdf.yaml"), StandardCharsets.UTF_8)
-            .replace("    input_size: [48, 48, 48]\n", "    input_size: [" + TILE + ", " + TILE + ", " + TILE + "]\n    spacing: [3.0, 3.0, 3.0]\n")
+            .replace("    input_size: [48, 48, 48]\n", "    input_size: [" + TILE + ", " + TILE + ", " + TILE + "]\n"
+                + (spacing ? "    spacing: [3.0, 3.0, 3.0]\n" : ""))
             .replace("shape: [1, 32, 12, 12, 12]", "shape: [1, 32, 8, 8, 8]");
-        assertTrue(rdf.contains("spacing: [3.0"), "rdf edited");
+        assertTrue(rdf.contains("input_size: [" + TILE) && rdf.contains("spacing: [3.0") == spacing, "rdf edited");
         Files.writeString(pkgDir.resolve("rdf.yaml"), rdf, StandardCharsets.UTF_8);
-        model = TorchModel.load(ModelPackage.open(pkgDir), DeviceSpec.CPU);
-        source = phantom();
+        return pkgDir;
     }
 
     @AfterAll
@@ -176,13 +184,6 @@ class SlidingWindowExplainerTest {
             assertEquals(explained, ((Map<?, ?>) four.methods().get(i).attribution().diagnostics().get("sliding_window"))
                 .get("tiles_explained"));
         }
-    }
-
-    @Test
-    void metricsAreRefusedWithSlidingWindowForNow() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Explainer(model).explain(source,
-            TargetSpec.DEFAULT, null, List.of(new Saliency()), new Explainer.MetricsRequest("infidelity", null, null), 1, Progress.NONE));
-        assertTrue(e.getMessage().contains("sliding-window"), e.getMessage());
     }
 
     static void write(Path p, float[] d) throws IOException {
