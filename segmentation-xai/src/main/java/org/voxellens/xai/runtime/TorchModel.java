@@ -338,6 +338,14 @@ public final class TorchModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Native arrays held by this model's NDManager tree right now (its parameters and whatever a caller left open).
+     * Every pass works in a scope that is closed before it returns, so this must not grow with samples or passes.
+     */
+    public int liveArrays() {
+        return model.getNDManager().getManagedArrays().size();
+    }
+
     /** Calls of {@link #forward}, {@link #inputGradients}, {@link #scores} and {@link #layerGradients} so far (cost reports). */
     public long passes() { return passes.get(); }
 
