@@ -69,7 +69,7 @@ public final class Infidelity implements Metric {
     public static Builder builder() { return new Builder(); }
 
     @Override
-    public String id() { return "infidelity"; }
+    public String id() { return kind == Kind.PATCHES ? "infidelity_patches" : "infidelity"; }
 
     @Override
     public Map<String, Object> parameters() {
@@ -178,7 +178,7 @@ public final class Infidelity implements Metric {
         implements MetricResult {
 
         @Override
-        public String metric() { return "infidelity"; }
+        public String metric() { return "patches".equals(parameters.get("perturbation")) ? "infidelity_patches" : "infidelity"; }
 
         @Override
         public Map<String, Object> values() {

@@ -100,6 +100,9 @@ class MapStatsAndLocalisationTest {
         assertEquals(java.util.List.of("infidelity", "sensitivity", "randomisation", "deletion_insertion"),
             ms.stream().map(Metric::id).toList());
         assertEquals(4, ms.get(0).parameters().get("perturbations"));
+        // the two infidelity kinds are distinct scores in summary.json, scores.csv and the log
+        assertEquals(java.util.List.of("infidelity", "infidelity_patches"),
+            MetricCatalog.parse("infidelity,infidelity_patches", null).stream().map(Metric::id).toList());
         assertEquals(5, MetricCatalog.parse("all", null).size());
         assertEquals(6, MetricCatalog.parse("all", new MetricCatalog.Options(null, null, null, null, new float[] {1})).size());
         assertThrows(IllegalArgumentException.class, () -> MetricCatalog.parse("infidelity,fidelity", null));

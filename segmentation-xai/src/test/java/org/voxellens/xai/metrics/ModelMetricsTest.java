@@ -96,6 +96,8 @@ class ModelMetricsTest {
             assertArrayEquals(b1.scoreDifferences(), b4.scoreDifferences(), 1e-5);
             assertEquals(6, b4.cost().modelSamples());
             assertEquals(3, b4.cost().modelPasses());
+            assertEquals(kind == Infidelity.Kind.PATCHES ? "infidelity_patches" : "infidelity", b4.metric(),
+                "the result names its kind, as on the command line");
             ExplainContext other = new ExplainContext(cnn, x, target, 43, Progress.NONE);
             Infidelity.Result s43 = Infidelity.builder().kind(kind).perturbations(5).patchSize(3).build().evaluate(other, sal, a);
             assertFalse(java.util.Arrays.equals(b1.attributionDotPerturbation(), s43.attributionDotPerturbation()));
