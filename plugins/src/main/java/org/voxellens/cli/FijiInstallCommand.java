@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -46,6 +47,12 @@ final class FijiInstallCommand implements Callable<Integer> {
         plan.execute();
         out.printf("Installed into %s: %d files copied, %d already up to date, %d of Fiji's jars kept. Restart Fiji; "
             + "the commands are under Plugins > VoxelLens.%n", plan.fiji(), copies, plan.steps(FijiInstallPlan.Kind.UNCHANGED).size(), kept);
+        // Fiji's launcher starts the JVM, so the voxellens launcher's tcmalloc preload does not reach it (README, "Speed").
+        Path tcmalloc = Path.of("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4");
+        if (Files.isRegularFile(tcmalloc)) {
+            out.printf("For libtorch's large tensors start Fiji with tcmalloc (up to ~2x faster on CPU): LD_PRELOAD=%s %s%n",
+                tcmalloc, plan.fiji().resolve("ImageJ-linux64"));
+        }
         if (!plan.steps(FijiInstallPlan.Kind.CONFLICT).isEmpty()) {
             spec.commandLine().getErr().println("voxellens: warning: " + plan.steps(FijiInstallPlan.Kind.CONFLICT).size()
                 + " libraries differ from Fiji's in major version (listed as CONFLICT above)");

@@ -72,6 +72,7 @@ class FijiInstallCommandTest {
 
         String[] r = run("fiji-install", "--classpath", cp, fiji.toString());
         assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 " + fiji.resolve("ImageJ-linux64")), r[1]);
         // the plugin, as a jar ImageJ recognises (underscore, plugins.config inside)
         try (JarFile jar = new JarFile(fiji.resolve("plugins/VoxelLens_.jar").toFile())) {
             assertNotNull(jar.getEntry("plugins.config"));
