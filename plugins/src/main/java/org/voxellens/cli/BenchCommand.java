@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     description = {"Time every method against a plain-PyTorch reference (same model file, batch size and threads).",
         "Options: --quick, --sizes 64,96,128, --threads N, --batch B, --samples N, --steps N, --warmup N, --repeats N,",
         "--models demo-classifier,demo-segmenter, --methods ..., --no-python, --no-glibc-reference,",
-        "--python /usr/bin/python3, --out FILE.md. Default: 64³, 96³ and 128³, both models, every method (about an hour",
+        "--python /usr/bin/python3, --out FILE.md. Default: 64³, 96³ and 128³, both models, every method (over an hour",
         "on 2 cores; --quick: 64³ only)."})
 final class BenchCommand implements Callable<Integer> {
 
