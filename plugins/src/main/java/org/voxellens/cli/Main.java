@@ -145,9 +145,8 @@ public final class Main implements Runnable {
         }
 
         Tiling tiling() {
-            if (!(tileOverlap >= 0 && tileOverlap <= 0.9)) throw new IllegalArgumentException("--tile-overlap must be in [0, 0.9], got " + tileOverlap);
             if (metricTiles < 1) throw new IllegalArgumentException("--metric-tiles must be >= 1, got " + metricTiles);
-            return new Tiling(tileOverlap, count(tileBatch, "--tile-batch"), metricTiles);
+            return new Tiling(tileOverlap, count(tileBatch, "--tile-batch"), metricTiles); // checks the overlap
         }
         @Option(names = "--lut", description = "Colour map: fire, jet, hot, viridis, grays (default: ${DEFAULT-VALUE}).", defaultValue = "fire")
         String lut;

@@ -33,6 +33,9 @@ public final class BatchExplain {
         if (target != null && !target.isBlank()) args.addAll(List.of("--target", target.trim()));
         if (metrics != null && !metrics.isBlank()) args.addAll(List.of("--metrics", metrics.trim()));
         if (settings.threads() > 0) args.addAll(List.of("--threads", Integer.toString(settings.threads())));
+        args.addAll(List.of("--tile-overlap", Double.toString(settings.tiling().overlap()),
+            "--metric-tiles", Integer.toString(settings.tiling().metricTiles())));
+        if (settings.tiling().batchSize() > 0) args.addAll(List.of("--tile-batch", Integer.toString(settings.tiling().batchSize())));
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int rc = Main.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));

@@ -207,9 +207,10 @@ public class ExplainVolume implements PlugIn {
         throws IOException {
         ModelPackage pkg = ModelPackage.open(p.model);
         if (p.methods.stream().anyMatch(m -> m.startsWith("gradcam"))) pkg.gradCamLayer(null); // fail before loading
-        VoxelLensSettings.load().applyThreads();
+        VoxelLensSettings settings = VoxelLensSettings.load();
+        settings.applyThreads();
         try (TorchModel model = TorchModel.load(pkg, DeviceSpec.parse(p.device))) {
-            return new Explainer(model).explain(source, p.targetSpec(), roi, p.attributionMethods(), metrics, p.seed, progress);
+            return new Explainer(model, settings.tiling()).explain(source, p.targetSpec(), roi, p.attributionMethods(), metrics, p.seed, progress);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.CancellationException;
 import org.voxellens.volumetric.Volume;
 import org.voxellens.xai.metrics.MetricCatalog;
 import org.voxellens.xai.metrics.MetricResult;
+import org.voxellens.xai.metrics.TiledMetricResult;
 import org.voxellens.xai.pipeline.Explainer;
 
 /**
@@ -88,7 +89,10 @@ public class ScoreExplanation implements PlugIn {
         return t;
     }
 
-    /** One row per scalar score: Image, Method, Metric, Name, Value, Seconds (what that metric cost). */
+    /**
+     * One row per scalar score: Image, Method, Metric, Name, Value, Seconds (what that metric cost), and for a
+     * sliding-window model Tiles: how many tiles the value is the target-weighted mean of (0: the whole input).
+     */
     static void fill(ResultsTable t, String image, Explainer.Result res) {
         for (Explainer.MethodResult m : res.methods()) {
             for (MetricResult mr : m.metrics()) {
@@ -102,6 +106,7 @@ public class ScoreExplanation implements PlugIn {
                     t.addValue("Name", k);
                     t.addValue("Value", value);
                     t.addValue("Seconds", mr.cost().seconds());
+                    if (mr instanceof TiledMetricResult tiled) t.addValue("Tiles", ((Number) tiled.tiles().get("tiles_scored")).doubleValue());
                 });
             }
         }

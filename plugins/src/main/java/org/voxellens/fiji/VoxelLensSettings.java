@@ -9,31 +9,46 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.voxellens.xai.pipeline.Tiling;
 import org.voxellens.xai.runtime.DeviceSpec;
 
 /**
  * What Plugins > VoxelLens > Settings... stores in ImageJ's preferences (IJ_Prefs.txt): the device, the engine's
- * CPU threads (0: all cores) and the folders where model packages live. Immutable; {@link #save} writes a new one.
+ * CPU threads (0: all cores), the folders where model packages live, and how sliding-window models cover a large
+ * volume (tile overlap, tiles per pass, tiles scored by the trust metrics: the command line's --tile-overlap,
+ * --tile-batch, --metric-tiles). Immutable; {@link #save} writes a new one.
  */
-public record VoxelLensSettings(String device, int threads, List<Path> modelFolders) {
+public record VoxelLensSettings(String device, int threads, List<Path> modelFolders, Tiling tiling) {
 
-    static final String DEVICE = "voxellens.device", THREADS = "voxellens.threads", MODELS = "voxellens.models";
+    static final String DEVICE = "voxellens.device", THREADS = "voxellens.threads", MODELS = "voxellens.models",
+        OVERLAP = "voxellens.tile_overlap", TILE_BATCH = "voxellens.tile_batch", METRIC_TILES = "voxellens.metric_tiles";
 
     public VoxelLensSettings {
         DeviceSpec.parse(device);
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: all cores)");
         modelFolders = List.copyOf(modelFolders);
+        if (tiling == null) tiling = Tiling.DEFAULT;
     }
 
     public static VoxelLensSettings load() {
         String folders = Prefs.get(MODELS, "");
-        return new VoxelLensSettings(Prefs.get(DEVICE, "auto"), (int) Prefs.get(THREADS, 0), parseFolders(folders));
+        Tiling t = Tiling.DEFAULT;
+        try {
+            t = new Tiling(Prefs.get(OVERLAP, t.overlap()), (int) Prefs.get(TILE_BATCH, t.batchSize()),
+                (int) Prefs.get(METRIC_TILES, t.metricTiles()));
+        } catch (IllegalArgumentException e) {
+            ij.IJ.log("VoxelLens: ignoring stored tiling settings (" + e.getMessage() + "); using the defaults");
+        }
+        return new VoxelLensSettings(Prefs.get(DEVICE, "auto"), (int) Prefs.get(THREADS, 0), parseFolders(folders), t);
     }
 
     public void save() {
         Prefs.set(DEVICE, device);
         Prefs.set(THREADS, threads);
         Prefs.set(MODELS, foldersText());
+        Prefs.set(OVERLAP, tiling.overlap());
+        Prefs.set(TILE_BATCH, tiling.batchSize());
+        Prefs.set(METRIC_TILES, tiling.metricTiles());
     }
 
     public String foldersText() {

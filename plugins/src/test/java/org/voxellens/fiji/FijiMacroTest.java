@@ -117,6 +117,40 @@ class FijiMacroTest {
 
     @Test
     @Timeout(180)
+    void slidingWindowModelsAreScoredOnTheTilesSettingsAsksFor() throws Exception {
+        // the demo UNet declared at 2 mm: the demo case is explained by sliding window (8 tiles of 48³)
+        Path demo = CLASSIFIER.resolveSibling("demo-segmenter"), pkg = Files.createDirectories(tmp.resolve("seg-2mm"));
+        Files.copy(demo.resolve("model.pt"), pkg.resolve("model.pt"));
+        Files.writeString(pkg.resolve("rdf.yaml"), Files.readString(demo.resolve("rdf.yaml"))
+            .replace("    input_size: [48, 48, 48]\n", "    input_size: [48, 48, 48]\n    spacing: [2.0, 2.0, 2.0]\n"));
+        Path scores = tmp.resolve("tiled-scores.csv");
+        try {
+            String s = run(String.join("\n",
+                "run(\"Settings...\", \"device=cpu threads=0 model=" + q(tmp) + " overlap=0.25 tiles=2 metric=1\");",
+                "stored = call('ij.Prefs.get', 'voxellens.tile_overlap', '') + ' ' + call('ij.Prefs.get', 'voxellens.tile_batch', '')"
+                    + " + ' ' + call('ij.Prefs.get', 'voxellens.metric_tiles', '');",
+                "run(\"Open Medical Volume...\", \"path=" + q(SAMPLE) + " series=\");",
+                "run(\"Score Explanation...\", \"model=" + q(pkg) + " target=lesion saliency lut=Fire opacity=0.50 threshold=0.20"
+                    + " device=cpu infidelity perturbations=4\");",
+                "saveAs(\"Results\", '" + scores + "');",
+                "s = stored;"), tmp.resolve("s2.txt"));
+            assertEquals("0.25 2 1", s.strip(), "Settings stored the tiling in ImageJ's preferences");
+            List<String> rows = Files.readAllLines(scores);
+            List<String> header = Arrays.asList(rows.get(0).split(","));
+            assertTrue(header.contains("Tiles"), rows.get(0));
+            List<String[]> infidelity = rows.stream().skip(1).map(r -> r.split(","))
+                .filter(c -> c.length == header.size() && c[header.indexOf("Metric")].equals("infidelity")).toList();
+            assertFalse(infidelity.isEmpty(), String.join("\n", rows));
+            for (String[] c : infidelity) {
+                assertEquals(1.0, Double.parseDouble(c[header.indexOf("Tiles")]), "each score is that of the 1 tile Settings asked for");
+            }
+        } finally {
+            ij.runMacro("run(\"Settings...\", \"device=cpu threads=0 model=[] overlap=0.50 tiles=0 metric=4\");", "");
+        }
+    }
+
+    @Test
+    @Timeout(180)
     void documentedBatchMacroWritesMapsPicturesAndScoresPerCase() throws Exception {
         Path cases = Files.createDirectories(tmp.resolve("cases")), results = tmp.resolve("results");
         Files.copy(SAMPLE, cases.resolve("case1.nii.gz"));

@@ -16,7 +16,8 @@ public record Tiling(double overlap, int batchSize, int metricTiles) {
     public static final Tiling DEFAULT = new Tiling(0.5, 0, DEFAULT_METRIC_TILES);
 
     public Tiling {
-        if (!(overlap >= 0 && overlap < 1)) throw new IllegalArgumentException("tile overlap must be in [0, 1), got " + overlap);
+        // beyond 0.9 the tile count grows with 1 / (1 - overlap)³ for little gain in the blend
+        if (!(overlap >= 0 && overlap <= 0.9)) throw new IllegalArgumentException("tile overlap must be in [0, 0.9], got " + overlap);
         if (batchSize < 0) throw new IllegalArgumentException("tile batch size must be >= 0 (0 = from free memory), got " + batchSize);
         if (metricTiles < 1) throw new IllegalArgumentException("tiles scored by the metrics must be >= 1, got " + metricTiles);
     }
