@@ -29,6 +29,21 @@ public final class MapStats {
         return order;
     }
 
+    /**
+     * Fraction of the top {@code fraction} voxels of {@code a} (by value, at least one) that are also among the top
+     * voxels of {@code b}: what a reader sees of a map agrees when this is near 1.
+     */
+    public static double topOverlap(float[] a, float[] b, double fraction) {
+        if (a.length != b.length) throw new IllegalArgumentException("maps differ in size: " + a.length + " vs " + b.length);
+        int k = Math.max(1, (int) Math.ceil(fraction * a.length));
+        int[] oa = orderDescending(a), ob = orderDescending(b);
+        java.util.Set<Integer> top = new java.util.HashSet<>();
+        for (int i = 0; i < k; i++) top.add(oa[i]);
+        int hit = 0;
+        for (int i = 0; i < k; i++) if (top.contains(ob[i])) hit++;
+        return (double) hit / k;
+    }
+
     /** Ranks 1..n with ties given their average rank ({@code scipy.stats.rankdata(v, "average")}). */
     public static double[] averageRanks(float[] v) {
         int n = v.length;

@@ -120,7 +120,7 @@ class OcclusionTest {
         assertTrue(nFast <= (Long) fast.diagnostics().get("planned_evaluations_max"));
         float[] a = full.map().data(), b = fast.map().data();
         double rho = MapStats.spearman(a, b);
-        double overlap = topOverlap(a, b, 0.01), overlap5 = topOverlap(a, b, 0.05);
+        double overlap = MapStats.topOverlap(a, b, 0.01), overlap5 = MapStats.topOverlap(a, b, 0.05);
         int[] pa = peak(a), pb = peak(b);
         double dist = Math.sqrt(Math.pow(pa[0] - pb[0], 2) + Math.pow(pa[1] - pb[1], 2) + Math.pow(pa[2] - pb[2], 2));
         System.out.printf("coarse-to-fine: %d vs %d evaluations (%.1fx fewer), Spearman %.3f, top-1%% overlap %.3f, top-5%% %.3f, peak %.1f voxels apart%n",
@@ -178,16 +178,6 @@ class OcclusionTest {
         assertEquals(8, p.get("window"));
         assertEquals(4, p.get("stride"));
         assertThrows(IllegalArgumentException.class, () -> Occlusion.builder().window(0));
-    }
-
-    static double topOverlap(float[] a, float[] b, double fraction) {
-        int k = (int) Math.ceil(fraction * a.length);
-        int[] oa = MapStats.orderDescending(a), ob = MapStats.orderDescending(b);
-        java.util.Set<Integer> s = new java.util.HashSet<>();
-        for (int i = 0; i < k; i++) s.add(oa[i]);
-        int hit = 0;
-        for (int i = 0; i < k; i++) if (s.contains(ob[i])) hit++;
-        return (double) hit / k;
     }
 
     static int[] peak(float[] v) {
