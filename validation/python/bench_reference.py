@@ -37,6 +37,7 @@ class 1 for the classifier and the sum of class-1 logits over the whole output c
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -231,6 +232,7 @@ def run_one(args, name, size):
             "allocator": allocator()}), flush=True)
 
 
+@functools.lru_cache(maxsize=None)
 def allocator():
     """The malloc serving libtorch: a preloaded tcmalloc/jemalloc (the voxellens launcher's LD_PRELOAD is inherited
     by this subprocess unless the Java side removed it), else glibc's."""

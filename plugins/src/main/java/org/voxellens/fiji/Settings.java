@@ -1,6 +1,9 @@
 package org.voxellens.fiji;
 
 import ij.plugin.PlugIn;
+import java.nio.file.Path;
+import java.util.List;
+import org.voxellens.xai.pipeline.Tiling;
 
 /**
  * Plugins > VoxelLens > Settings...: device, threads, model folders and the sliding-window tiling, kept in ImageJ's
@@ -26,8 +29,8 @@ public class Settings implements PlugIn {
             if (!d.show()) return;
             String device = d.nextChoice();
             int threads = (int) Math.round(d.nextNumber());
-            java.util.List<java.nio.file.Path> folders = VoxelLensSettings.parseFolders(d.nextString());
-            org.voxellens.xai.pipeline.Tiling tiling = new org.voxellens.xai.pipeline.Tiling(d.nextNumber(),
+            List<Path> folders = VoxelLensSettings.parseFolders(d.nextString());
+            Tiling tiling = new Tiling(d.nextNumber(),
                 (int) Math.round(d.nextNumber()), (int) Math.round(d.nextNumber()));
             VoxelLensSettings n = new VoxelLensSettings(device, threads, folders, tiling);
             n.save();

@@ -73,9 +73,7 @@ public final class IntegratedGradients implements AttributionMethod {
         float[] pair = new float[2 * n];
         System.arraycopy(xd, 0, pair, 0, n);
         System.arraycopy(bd, 0, pair, n, n);
-        long[] shape = x.shape();
-        shape[0] = 2;
-        float[] f = ctx.model().scores(new Tensor(pair, shape), ctx.target());
+        float[] f = ctx.model().scores(new Tensor(pair, x.batchShape(2)), ctx.target());
         double delta = (double) f[0] - f[1];
         Map<String, Object> diag = new LinkedHashMap<>();
         diag.put("batch_size", batch);

@@ -111,9 +111,7 @@ public final class DeletionInsertion implements Metric {
                     for (int c = 0; c < channels; c++) batch[s * n + c * voxels + v] = from[c * voxels + v];
                 }
             }
-            long[] shape = x.shape();
-            shape[0] = b;
-            float[] f = ctx.model().scores(new Tensor(batch, shape), ctx.target());
+            float[] f = ctx.model().scores(new Tensor(batch, x.batchShape(b)), ctx.target());
             for (int s = 0; s < b; s++) {
                 int j = start + s;
                 if (j < points) deletion[j] = f[s];

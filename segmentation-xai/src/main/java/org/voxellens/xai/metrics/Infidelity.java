@@ -120,9 +120,7 @@ public final class Infidelity implements Metric {
                 src.fill(start + s, xd, one);
                 System.arraycopy(one, 0, batch, s * n, n);
             }
-            long[] shape = x.shape();
-            shape[0] = b;
-            float[] f = ctx.model().scores(new Tensor(batch, shape), ctx.target());
+            float[] f = ctx.model().scores(new Tensor(batch, x.batchShape(b)), ctx.target());
             for (int s = 0; s < b; s++) {
                 double dot = 0;
                 for (int v = 0; v < voxels; v++) {

@@ -40,12 +40,17 @@ public record Tensor(float[] data, long[] shape) {
     /** Values per entry of the first axis (per sample of a batch). */
     public int sampleSize() { return data.length / (int) shape[0]; }
 
+    /** This shape with {@code b} in place of the first (batch) axis. */
+    public long[] batchShape(long b) {
+        long[] s = shape.clone();
+        s[0] = b;
+        return s;
+    }
+
     /** Sample {@code b} of a batch, as a tensor with a leading axis of 1. */
     public Tensor sample(int b) {
         int n = sampleSize();
-        long[] s = shape.clone();
-        s[0] = 1;
-        return new Tensor(Arrays.copyOfRange(data, b * n, (b + 1) * n), s);
+        return new Tensor(Arrays.copyOfRange(data, b * n, (b + 1) * n), batchShape(1));
     }
 
     /** {@code copies} copies of this single sample stacked along the first axis. */
@@ -53,9 +58,7 @@ public record Tensor(float[] data, long[] shape) {
         if (shape[0] != 1) throw new IllegalStateException("repeat expects a single sample, shape " + Arrays.toString(shape));
         float[] out = new float[data.length * copies];
         for (int c = 0; c < copies; c++) System.arraycopy(data, 0, out, c * data.length, data.length);
-        long[] s = shape.clone();
-        s[0] = copies;
-        return new Tensor(out, s);
+        return new Tensor(out, batchShape(copies));
     }
 
     /** Shape without the batch axis. */

@@ -166,10 +166,7 @@ public final class TorchModel implements AutoCloseable {
          */
         public float[] scoresWithBoxes(List<int[]> boxes, float value, Target target) {
             int b = boxes.size();
-            long[] shape = input.shape();
-            shape[0] = b;
-            passes.incrementAndGet();
-            samples.addAndGet(b);
+            count(b);
             boolean grad = JniUtils.isGradMode();
             JniUtils.setGradMode(false);
             useGraphExecutorSetting();
@@ -183,9 +180,7 @@ public final class TorchModel implements AutoCloseable {
                 }
                 return target.score(IValueUtils.forward(block, new NDList(batch), false).get(0)).toFloatArray();
             } catch (RuntimeException e) {
-                if (e instanceof IllegalArgumentException) throw e;
-                throw new IllegalStateException(pkg.name() + ": forward pass on " + b + " occluded copies of input "
-                    + Arrays.toString(input.shape()) + " failed: " + oneLine(e), e);
+                throw engineError("forward pass on " + b + " occluded copies", input, e);
             } finally {
                 JniUtils.setGradMode(grad);
             }
@@ -233,7 +228,6 @@ public final class TorchModel implements AutoCloseable {
         private NDArray sum;
         private NDArray sumSq;
         private final boolean squares;
-        private long count;
 
         private GradientSums(NDManager manager, NDArray x, NDArray base, boolean squares, Tensor input) {
             this.manager = manager;
@@ -249,7 +243,7 @@ public final class TorchModel implements AutoCloseable {
             if (noise.length != (long) b * input.size()) {
                 throw new IllegalArgumentException("noise for " + b + " samples needs " + (long) b * input.size() + " values, got " + noise.length);
             }
-            add(b, target, m -> m.create(noise, batchShape(b)).addi(x));
+            add(b, target, m -> m.create(noise, new Shape(input.batchShape(b))).addi(x));
         }
 
         /** Adds the gradients of the path points {@code baseline + alpha[i] (input - baseline)}. */
@@ -259,15 +253,8 @@ public final class TorchModel implements AutoCloseable {
             add(b, target, m -> m.create(alphas, new Shape(b, 1, 1, 1, 1)).mul(diff).addi(base));
         }
 
-        private Shape batchShape(int b) {
-            long[] shape = input.shape();
-            shape[0] = b;
-            return new Shape(shape);
-        }
-
         private void add(int b, Target target, java.util.function.Function<NDManager, NDArray> batchOf) {
-            passes.incrementAndGet();
-            samples.addAndGet(b);
+            count(b);
             try (NDManager m = manager.newSubManager(device)) {
                 withGrad(() -> {
                     NDArray batch = batchOf.apply(m);
@@ -281,11 +268,8 @@ public final class TorchModel implements AutoCloseable {
                     if (squares) sumSq = accumulate(sumSq, g.square().sum(new int[] {0}, true).toType(ai.djl.ndarray.types.DataType.FLOAT64, false));
                     return null;
                 });
-                count += b;
             } catch (RuntimeException e) {
-                if (e instanceof IllegalArgumentException) throw e;
-                throw new IllegalStateException(pkg.name() + ": gradient pass on " + b + " samples of input "
-                    + Arrays.toString(input.shape()) + " failed: " + oneLine(e), e);
+                throw engineError("gradient pass on " + b + " samples", input, e);
             }
         }
 
@@ -296,9 +280,6 @@ public final class TorchModel implements AutoCloseable {
             }
             return acc.addi(batchSum);
         }
-
-        /** Samples added so far. */
-        public long count() { return count; }
 
         /** Σ gradients, {@code [1, C, z, y, x]} flattened; zeros before the first batch. */
         public double[] sum() { return read(sum); }
@@ -353,8 +334,12 @@ public final class TorchModel implements AutoCloseable {
     public long samplesEvaluated() { return samples.get(); }
 
     private void count(Tensor batch) {
+        count(batch.dim(0));
+    }
+
+    private void count(long batchEntries) {
         passes.incrementAndGet();
-        samples.addAndGet(batch.dim(0));
+        samples.addAndGet(batchEntries);
     }
 
     /** Names of the TorchScript module's parameters in registration order, e.g. {@code conv1.weight, fc.bias}. */

@@ -368,9 +368,7 @@ public final class Bench {
         for (int s = 0; s < b; s++) {
             for (int i = 0; i < xd.length; i++) d[s * xd.length + i] = (float) (xd[i] + sigma * r.nextGaussian());
         }
-        long[] shape = x.shape();
-        shape[0] = b;
-        return new Tensor(d, shape);
+        return new Tensor(d, x.batchShape(b));
     }
 
     /**
