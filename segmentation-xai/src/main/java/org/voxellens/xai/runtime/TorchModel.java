@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
@@ -42,17 +41,27 @@ public final class TorchModel implements AutoCloseable {
     private final AtomicLong samples = new AtomicLong();
     private final boolean graphOptimizer = Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "false"));
 
-    private TorchModel(ModelPackage pkg, Model model, PtSymbolBlock block, Device device) {
+    private final EngineGuard.Report engineCheck;
+
+    private TorchModel(ModelPackage pkg, Model model, PtSymbolBlock block, Device device, EngineGuard.Report engineCheck) {
         this.pkg = pkg;
         this.model = model;
         this.block = block;
         this.device = device;
+        this.engineCheck = engineCheck;
     }
 
-    /** Loads the package's TorchScript file on the requested device. */
+    /**
+     * Loads the package's TorchScript file on the requested device, after the engine has passed its known-answer
+     * check there ({@link EngineGuard}; throws {@link EngineGuard.EngineCheckException} if it fails).
+     */
     public static TorchModel load(ModelPackage pkg, DeviceSpec spec) throws IOException {
         Engines.configureOffline();
         Device device = Engines.resolve(spec);
+        EngineGuard.Report check;
+        try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
+            check = EngineGuard.verify(m, device);
+        }
         Model model = Model.newInstance(pkg.name(), device, "PyTorch");
         try {
             model.load(pkg.weights(), null, Map.of("trainParam", "true", "mapLocation", "true"));
@@ -63,10 +72,13 @@ public final class TorchModel implements AutoCloseable {
         PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
         block.freezeParameters(true);
         JniUtils.enableInferenceMode(block);
-        return new TorchModel(pkg, model, block, device);
+        return new TorchModel(pkg, model, block, device, check);
     }
 
     public ModelPackage modelPackage() { return pkg; }
+
+    /** What the engine's known-answer check found on this model's device, and the kernels it chose. */
+    public EngineGuard.Report engineCheck() { return engineCheck; }
 
     /** The device the model runs on, e.g. "cpu()" or "gpu(0)". */
     public String device() { return device.toString(); }
@@ -392,8 +404,7 @@ public final class TorchModel implements AutoCloseable {
     }
 
     private static void backward(NDArray total) {
-        NDArray ones = total.onesLike();
-        JniUtils.backward((PtNDArray) total, (PtNDArray) ones, false, false);
+        ConvolutionBackward.backward(total);
     }
 
     private <T> T withGrad(java.util.function.Supplier<T> body) {
