@@ -100,6 +100,7 @@ final class ExplainJob {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             log.printf(Locale.ROOT, "Model  %s (%s, %s) on %s%n", pkg.name(), pkg.task().name().toLowerCase(Locale.ROOT),
                 r.model(), model.device());
+            log.println("Engine " + model.engineCheck().describe());
             Explainer.Result res;
             try {
                 announceCost(pkg, source, methods, r.tiling());
@@ -315,6 +316,7 @@ final class ExplainJob {
         sw.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         sw.putAll(TorchModel.Engines.versions());
         s.put("software", sw);
+        s.put("engine_check", model.engineCheck().toJson());
         return s;
     }
 

@@ -202,6 +202,15 @@ public class ExplainVolume implements PlugIn {
         return new Volume(v.geometry(), d);
     }
 
+    private static volatile boolean engineLogged;
+
+    /** The engine's known-answer check result, once per Fiji session (it is only run once per process). */
+    private static void logEngineOnce(TorchModel model) {
+        if (engineLogged) return;
+        engineLogged = true;
+        IJ.log("VoxelLens engine (" + model.device() + "): " + model.engineCheck().describe());
+    }
+
     /** The one explain path of the Fiji commands; {@code roi} and {@code metrics} may be null. */
     static Explainer.Result explain(Volume source, ExplainParameters p, Volume roi, Explainer.MetricsRequest metrics, Progress progress)
         throws IOException {
@@ -210,6 +219,7 @@ public class ExplainVolume implements PlugIn {
         VoxelLensSettings settings = VoxelLensSettings.load();
         settings.applyThreads();
         try (TorchModel model = TorchModel.load(pkg, DeviceSpec.parse(p.device))) {
+            logEngineOnce(model);
             return new Explainer(model, settings.tiling()).explain(source, p.targetSpec(), roi, p.attributionMethods(), metrics, p.seed, progress);
         }
     }

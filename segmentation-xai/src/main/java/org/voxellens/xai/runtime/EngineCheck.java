@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv3d;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +16,9 @@ import java.util.Random;
  * device in use, against the exact answer computed here in double precision. The networks are linear (no
  * activation), so the input gradient is the transposed network applied to the score weights: exact, and the same
  * for every input and every sample of a batch, with no ReLU kink that rounding could flip. The shapes are ones
- * that exposed wrong oneDNN backward kernels (batch 1 and batch 4, a kernel as large as its input, a stride-2
- * layer), each run {@link #REPEATS} times because the wrong kernels gave a different answer on each call.
+ * that exposed wrong oneDNN kernels (batch 1, 3 and 4; a kernel as large as its input, whose forward oneDNN runs
+ * as an inner product; a stride-2 layer), each run {@link #REPEATS} times because the wrong kernels gave a
+ * different answer on each call.
  */
 public final class EngineCheck {
 
@@ -34,6 +36,7 @@ public final class EngineCheck {
 
     static final List<Net> NETS = List.of(
         new Net("1 convolution, kernel 8 on 8^3", 8, 1, List.of(new Layer(1, 2, 8, 1, 0))),
+        new Net("1 convolution, kernel 8 on 8^3", 8, 3, List.of(new Layer(1, 2, 8, 1, 0))),
         new Net("3 convolutions on 16^3 (one stride 2)", 16, 1,
             List.of(new Layer(1, 8, 3, 1, 1), new Layer(8, 16, 3, 2, 1), new Layer(16, 16, 3, 1, 1))),
         new Net("3 convolutions on 16^3 (one stride 2)", 16, 4,
@@ -51,7 +54,10 @@ public final class EngineCheck {
     }
 
     /** Every network's result, with the kernels the backward passes used. */
-    public record Result(ConvolutionBackward.Kernels kernels, String device, List<NetResult> nets, double seconds) {
+    public record Result(ConvolutionKernels.Kernels kernels, String device, List<NetResult> nets, double seconds) {
+        /** The kernels' name; on a GPU convolutions are cuDNN's whatever the CPU setting. */
+        public String label() { return device.startsWith("gpu") ? "cuDNN (float32, TF32 off)" : kernels.label(); }
+
         public boolean passed() { return nets.stream().allMatch(NetResult::passed); }
 
         /** The worst failing network, or the worst of all when every one passed. */
@@ -71,7 +77,7 @@ public final class EngineCheck {
         for (Net net : NETS) {
             results.add(run(root, device, net, seed++));
         }
-        return new Result(ConvolutionBackward.kernels(), device.toString(), List.copyOf(results), (System.nanoTime() - t0) / 1e9);
+        return new Result(ConvolutionKernels.current(), device.toString(), List.copyOf(results), (System.nanoTime() - t0) / 1e9);
     }
 
     static NetResult run(NDManager root, Device device, Net net, long seed) {
@@ -108,7 +114,8 @@ public final class EngineCheck {
             Layer last = net.layers().get(net.layers().size() - 1);
             NDArray a = m.create(exact.scoreWeights, new Shape(1, last.out(), size, size, size));
             NDArray scores = h.mul(a).sum(new int[] {1, 2, 3, 4});
-            ConvolutionBackward.backward(scores.sum());
+            NDArray total = scores.sum();
+            JniUtils.backward((PtNDArray) total, (PtNDArray) total.onesLike(), false, false);
             return new Measured(scores.toFloatArray(), x.getGradient().toFloatArray());
         } finally {
             JniUtils.setGradMode(grad);

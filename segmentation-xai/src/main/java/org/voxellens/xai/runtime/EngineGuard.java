@@ -17,10 +17,10 @@ import java.util.Map;
  * known answers with the settings that will be used. Every front end loads models through
  * {@link TorchModel#load}, which calls {@link #verify}, so the check cannot be skipped.
  *
- * <p>With {@code auto} (the default) oneDNN's convolution backward is tried first, as libtorch ships; if its input
- * gradients are wrong on this CPU, libtorch's own backward kernels are switched in and checked again (forward
- * passes keep oneDNN, whose forward kernels were exact everywhere). {@code VOXELLENS_CONV_BACKWARD=onednn} or
- * {@code libtorch} pins one choice. If the chosen kernels fail, no model is loaded and the message names the check,
+ * <p>With {@code auto} (the default) the kernels {@link ConvolutionKernels} started with are checked (oneDNN as
+ * shipped, or limited to AVX where a previous process found the full ISA wrong); if they fail, libtorch's own
+ * kernels are switched in and checked again. {@code VOXELLENS_CONV_KERNELS=onednn|onednn-avx|libtorch} pins one
+ * choice without fallback. If the chosen kernels fail, no model is loaded and the message names the check,
  * the CPU and what to do. The result is kept per device for the life of the process and goes into summary.json.
  */
 public final class EngineGuard {
@@ -30,16 +30,20 @@ public final class EngineGuard {
     private EngineGuard() {}
 
     /** What the check found and what was chosen, for summary.json and the log. */
-    public record Report(ConvolutionBackward.Choice choice, ConvolutionBackward.Kernels kernels, EngineCheck.Result check,
-                         EngineCheck.Result rejected, String cpu) {
+    public record Report(ConvolutionKernels.Choice choice, EngineCheck.Result check, EngineCheck.Result rejected, String cpu) {
 
-        /** One line for the log, e.g. "passed in 0.03 s; convolution backward: libtorch's own (...)". */
+        /** The convolution kernels in use, e.g. "oneDNN limited to AVX". */
+        public String kernels() { return check.label(); }
+
+        /** One line for the log, e.g. "known-answer check passed in 0.03 s (...); convolutions: oneDNN". */
         public String describe() {
-            String s = "known-answer check passed in " + String.format(Locale.ROOT, "%.2f s", check.seconds())
-                + " (max error " + EngineCheck.fmt(check.worst().gradientError()) + "); convolution backward: "
-                + kernels.label();
+            String s = "known-answer check " + (check.passed() ? "passed" : "FAILED") + " in "
+                + String.format(Locale.ROOT, "%.2f s", check.seconds()) + " (worst: " + check.worst().describe()
+                + "); convolutions: " + kernels();
             if (rejected != null) {
-                s += " (oneDNN's failed on this CPU: " + rejected.worst().describe() + ")";
+                s += "; " + rejected.label() + " failed on this CPU (" + rejected.worst().describe()
+                    + "), so this run uses " + kernels() + (ConvolutionKernels.Kernels.ONEDNN == rejected.kernels()
+                    ? " and later runs start with oneDNN limited to AVX (exact and faster here; checked again)" : "");
             }
             return s;
         }
@@ -49,18 +53,18 @@ public final class EngineGuard {
             j.put("passed", check.passed());
             j.put("device", check.device());
             j.put("cpu", cpu);
-            j.put("conv_backward", kernels.label());
-            j.put("conv_backward_setting", choice.name().toLowerCase(Locale.ROOT));
+            j.put("conv_kernels", kernels());
+            j.put("conv_kernels_setting", choice.setting());
+            j.put("onednn_max_cpu_isa", ConvolutionKernels.isaLimit());
+            j.put("intra_op_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
             j.put("check", json(check));
             if (rejected != null) j.put("rejected", json(rejected));
-            j.put("onednn_max_cpu_isa", System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "default"));
-            j.put("intra_op_threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
             return j;
         }
 
         private static Map<String, Object> json(EngineCheck.Result r) {
             Map<String, Object> j = new LinkedHashMap<>();
-            j.put("kernels", r.kernels().label());
+            j.put("kernels", r.label());
             j.put("passed", r.passed());
             j.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
             j.put("tolerance", EngineCheck.TOLERANCE);
@@ -119,66 +123,73 @@ public final class EngineGuard {
     }
 
     private static Report decide(NDManager root, Device device) {
-        ConvolutionBackward.Choice choice = ConvolutionBackward.Choice.configured();
+        ConvolutionKernels.Choice choice = ConvolutionKernels.choice();
         String cpu = cpuDescription();
+        EngineCheckRecord record = EngineCheckRecord.forThisMachine();
         if (device.isGpu()) {
             // cuDNN's TF32 convolutions (libtorch's default on Ampere and newer) keep ~10 bits of mantissa: maps
             // would differ from float32 PyTorch by ~1e-3. Full float32 is what the references and users expect.
             LibtorchContext.find().ifPresent(c -> c.setCuDnnTf32(false));
         }
-        if (choice == ConvolutionBackward.Choice.LIBTORCH || (device.isGpu() && choice == ConvolutionBackward.Choice.AUTO)) {
-            if (choice == ConvolutionBackward.Choice.LIBTORCH && !ConvolutionBackward.use(ConvolutionBackward.Kernels.LIBTORCH)) {
-                throw new EngineCheckException("VOXELLENS_CONV_BACKWARD=libtorch: libtorch's switches cannot be reached in this "
-                    + "process (JNA or libtorch_cpu symbols missing); use auto", null);
-            }
-            return checked(root, device, choice, cpu, null);
+        boolean libtorch = choice == ConvolutionKernels.Choice.LIBTORCH
+            || (choice == ConvolutionKernels.Choice.AUTO && record.fullIsaFailed() && record.avxFailed());
+        if (libtorch && !ConvolutionKernels.useLibtorch()) {
+            throw new EngineCheckException("VOXELLENS_CONV_KERNELS=" + choice.setting() + ": libtorch's switches cannot be "
+                + "reached in this process (JNA or the libtorch_cpu symbols are missing); use auto", null);
         }
-        ConvolutionBackward.use(ConvolutionBackward.Kernels.ONEDNN);
         EngineCheck.Result first = EngineCheck.run(root, device);
-        if (first.passed()) return new Report(choice, first.kernels(), first, null, cpu);
-        if (choice == ConvolutionBackward.Choice.ONEDNN) throw failure(device, cpu, first, null, choice);
-        if (!ConvolutionBackward.use(ConvolutionBackward.Kernels.LIBTORCH)) throw failure(device, cpu, first, null, choice);
-        return checked(root, device, choice, cpu, first);
-    }
-
-    private static Report checked(NDManager root, Device device, ConvolutionBackward.Choice choice, String cpu,
-                                  EngineCheck.Result rejected) {
-        EngineCheck.Result r = EngineCheck.run(root, device);
-        if (!r.passed()) {
-            ConvolutionBackward.use(ConvolutionBackward.Kernels.ONEDNN);
-            throw failure(device, cpu, r, rejected, choice);
-        }
-        return new Report(choice, r.kernels(), r, rejected, cpu);
+        if (!device.isGpu()) record.remember(first.kernels(), first.passed(), cpu);
+        if (first.passed()) return new Report(choice, first, null, cpu);
+        boolean canFallBack = !device.isGpu() && choice == ConvolutionKernels.Choice.AUTO
+            && first.kernels() != ConvolutionKernels.Kernels.LIBTORCH;
+        if (!canFallBack || !ConvolutionKernels.useLibtorch()) throw failure(device, cpu, first, null, choice);
+        EngineCheck.Result second = EngineCheck.run(root, device);
+        if (!second.passed()) throw failure(device, cpu, second, first, choice);
+        return new Report(choice, second, first, cpu);
     }
 
     private static EngineCheckException failure(Device device, String cpu, EngineCheck.Result r, EngineCheck.Result other,
-                                                 ConvolutionBackward.Choice choice) {
+                                                 ConvolutionKernels.Choice choice) {
         Engine e = Engine.getEngine("PyTorch");
         String where = device.isGpu() ? "GPU " + device : "this CPU (" + cpu + ")";
         StringBuilder s = new StringBuilder("the engine failed its known-answer check on ").append(where)
             .append(", libtorch ").append(e.getVersion()).append(", DJL ").append(Engine.getDjlVersion()).append(": ")
-            .append(r.worst().describe()).append(" with ").append(r.kernels().label()).append("'s convolution backward");
-        if (other != null) s.append(", and ").append(other.worst().describe()).append(" with ").append(other.kernels().label()).append("'s");
+            .append(r.worst().describe()).append(" with ").append(r.label()).append(" convolutions");
+        if (other != null) s.append(", and ").append(other.worst().describe()).append(" with ").append(other.label());
         s.append("; no maps were computed. ");
         if (device.isGpu()) {
             s.append("Run on the CPU (--device cpu) and report the GPU, driver and CUDA build (docs/gpu.md).");
-        } else if (choice == ConvolutionBackward.Choice.ONEDNN) {
-            s.append("Unset VOXELLENS_CONV_BACKWARD (auto) to switch to libtorch's own convolution backward.");
+        } else if (choice != ConvolutionKernels.Choice.AUTO) {
+            s.append("Unset VOXELLENS_CONV_KERNELS (auto: the check then picks exact kernels).");
         } else {
-            s.append("Start VoxelLens with ONEDNN_MAX_CPU_ISA=AVX in the environment (exact on the CPUs measured in "
-                + "docs/performance.md, \"Engine check\") and report this CPU.");
+            s.append("Try ONEDNN_MAX_CPU_ISA=SSE41 in the environment and report this CPU (docs/performance.md, \"Engine check\").");
         }
-        Report report = new Report(choice, r.kernels(), r, other, cpu);
-        return new EngineCheckException(s.toString(), report);
+        return new EngineCheckException(s.toString(), new Report(choice, r, other, cpu));
+    }
+
+    /** vendor-family-model-stepping and a hash of the CPU flags: which machines share a record. */
+    static String cpuSignature() {
+        List<String> lines = cpuinfo();
+        if (lines.isEmpty()) return System.getProperty("os.arch");
+        return field(lines, "vendor_id") + "-" + field(lines, "cpu family") + "-" + field(lines, "model") + "-"
+            + field(lines, "stepping") + "-" + Integer.toHexString(field(lines, "flags").hashCode());
+    }
+
+    private static List<String> cpuinfo() {
+        try {
+            Path info = Path.of("/proc/cpuinfo");
+            return Files.isReadable(info) ? Files.readAllLines(info) : List.of();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     /** e.g. "AMD EPYC (AuthenticAMD family 26 model 2; AVX-512, no AMX)", from /proc/cpuinfo where there is one. */
     static String cpuDescription() {
-        Path info = Path.of("/proc/cpuinfo");
         String arch = System.getProperty("os.arch");
-        if (!Files.isReadable(info)) return arch;
-        try {
-            List<String> lines = Files.readAllLines(info);
+        List<String> lines = cpuinfo();
+        if (lines.isEmpty()) return arch;
+        {
             String name = field(lines, "model name");
             String vendor = field(lines, "vendor_id");
             String family = field(lines, "cpu family");
@@ -188,8 +199,6 @@ public final class EngineGuard {
             String amx = flags.contains(" amx_tile ") ? "AMX" : "no AMX";
             return (name.isEmpty() ? arch : name) + " (" + vendor + " family " + family + " model " + model + "; " + isa
                 + ", " + amx + ")";
-        } catch (IOException e) {
-            return arch;
         }
     }
 

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
@@ -404,7 +405,8 @@ public final class TorchModel implements AutoCloseable {
     }
 
     private static void backward(NDArray total) {
-        ConvolutionBackward.backward(total);
+        NDArray ones = total.onesLike();
+        JniUtils.backward((PtNDArray) total, (PtNDArray) ones, false, false);
     }
 
     private <T> T withGrad(java.util.function.Supplier<T> body) {
@@ -472,6 +474,7 @@ public final class TorchModel implements AutoCloseable {
          * IG's end points) and each new shape would trigger a slow re-profiling run. Users can override each.
          */
         public static void configureOffline() {
+            ConvolutionKernels.beforeEngineStart();
             setDefault("ai.djl.offline", "true");
             setDefault("OPT_OUT_TRACKING", "true");
             setDefault("ai.djl.pytorch.graph_optimizer", "false");
@@ -482,6 +485,7 @@ public final class TorchModel implements AutoCloseable {
         }
 
         public static Device resolve(DeviceSpec spec) {
+            configureOffline();
             int gpus = Engine.getEngine("PyTorch").getGpuCount();
             return switch (spec.kind()) {
                 case CPU -> Device.cpu();
@@ -499,11 +503,15 @@ public final class TorchModel implements AutoCloseable {
             };
         }
 
-        /** Engine and native library versions, and the malloc serving libtorch, for summary.json. */
+        /**
+         * Engine and native library versions, the malloc serving libtorch and the convolution kernels in
+         * use (chosen by the engine check, {@link EngineGuard}), for summary.json.
+         */
         public static Map<String, String> versions() {
+            configureOffline();
             Engine e = Engine.getEngine("PyTorch");
             return Map.of("djl", Engine.getDjlVersion(), "engine", e.getEngineName(), "libtorch", e.getVersion(),
-                "allocator", NativeAllocator.name());
+                "allocator", NativeAllocator.name(), "conv_kernels", ConvolutionKernels.current().label());
         }
     }
 }
