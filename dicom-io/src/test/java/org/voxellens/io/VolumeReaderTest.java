@@ -3,7 +3,6 @@ package org.voxellens.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +25,7 @@ class VolumeReaderTest {
 
     @Test
     void readsNifti() throws IOException {
-        assumeTrue(Files.isRegularFile(ANATOMICAL), "python3-nibabel not installed");
+        org.voxellens.testing.RequiredTools.file(ANATOMICAL, "python3-nibabel");
         LoadedVolume lv = VolumeReader.read(ANATOMICAL, null);
         assertEquals(LoadedVolume.Format.NIFTI, lv.format());
         assertEquals("anatomical.nii", lv.displayName());
@@ -47,7 +46,7 @@ class VolumeReaderTest {
 
     @Test
     void readsADicomFileAndFolder() throws IOException {
-        assumeTrue(Files.isRegularFile(MR_SMALL), "python3-pydicom not installed");
+        org.voxellens.testing.RequiredTools.file(MR_SMALL, "python3-pydicom");
         LoadedVolume f = VolumeReader.read(MR_SMALL, null);
         assertEquals(LoadedVolume.Format.DICOM, f.format());
         assertTrue(f.dicom().isPresent() && f.nifti().isEmpty());

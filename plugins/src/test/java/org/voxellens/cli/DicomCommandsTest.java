@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.voxellens.io.dicom.DicomSeriesReader;
@@ -24,7 +23,7 @@ class DicomCommandsTest {
     Path tmp;
 
     private Path folder() throws IOException {
-        Assumptions.assumeTrue(Files.exists(NIBABEL.resolve("0.dcm")), "python3-nibabel's DICOM files (scripts/setup test installs them)");
+        org.voxellens.testing.RequiredTools.file(NIBABEL.resolve("0.dcm"), "python3-nibabel");
         Path d = tmp.resolve("dicom in");
         if (!Files.exists(d)) {
             Files.createDirectories(d);

@@ -1,6 +1,5 @@
 package org.voxellens.cli;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -65,8 +64,9 @@ final class OrthancFixture implements AutoCloseable {
 
     /** Creates the namespace, starts Orthanc in it and waits until HTTP and DICOM answer. */
     static OrthancFixture create(Path dir) throws IOException, InterruptedException {
-        assumeTrue(Files.isExecutable(Path.of(ORTHANC)) && Files.exists(DICOMWEB_PLUGIN),
-            "Orthanc + DICOMweb plugin not installed (scripts/setup test installs orthanc, orthanc-dicomweb)");
+        org.voxellens.testing.RequiredTools.file(Path.of(ORTHANC), "orthanc");
+        org.voxellens.testing.RequiredTools.file(DICOMWEB_PLUGIN, "orthanc-dicomweb");
+        org.voxellens.testing.RequiredTools.program("ip", "iproute2");
         SecureRandom rnd = new SecureRandom();
         String id = HexFormat.of().formatHex(rnd.generateSeed(3));
         String existing = run(List.of("ip", "-4", "-o", "addr"), true);

@@ -1,6 +1,5 @@
 package org.voxellens.cli;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.OtherWordAttribute;
@@ -37,7 +36,7 @@ final class PacsTestData {
     }
 
     static Series colin(Path dir, String studyDate) throws IOException {
-        assumeTrue(Files.exists(COLIN), "Colin27 (mricron-data) not installed: scripts/setup test installs it");
+        org.voxellens.testing.RequiredTools.file(COLIN, "mricron-data");
         Volume v = NiftiReader.read(COLIN).volume();
         Volume small = Resampler.resample(v, v.geometry().recentered(new int[] {40, 48, 36}, new double[] {4, 4, 4.5}),
             Interpolation.LINEAR, 0f);

@@ -38,10 +38,16 @@ import org.voxellens.volumetric.render.VoxelOverlay;
 
 /**
  * Results written as DICOM into the source study (Parametric Map, Secondary Capture, SEG), validated with
- * dciodvfy when installed and read back. The source is a classic CT series made from a real MRI volume (nibabel's
+ * dciodvfy and read back. The source is a classic CT series made from a real MRI volume (nibabel's
  * anatomical.nii) by {@link SeriesWriter}, on an oblique grid so that no axis-aligned shortcut can hide.
  */
 class DicomResultWriterTest {
+
+    /** dciodvfy judges every object written: required, checked first. */
+    @org.junit.jupiter.api.BeforeAll
+    static void requiredTools() {
+        TestData.requireDciodvfy();
+    }
 
     @TempDir
     Path tmp;
@@ -86,7 +92,7 @@ class DicomResultWriterTest {
         return ((SequenceAttribute) l.get(seq)).getItem(i).getAttributeList();
     }
 
-    /** dciodvfy (when installed) must report no error; warnings are allowed. */
+    /** dciodvfy must report no error; warnings are allowed. */
     static void assertValid(Path f) throws Exception {
         assertEquals(List.of(), TestData.dciodvfyErrors(f), "dciodvfy errors in " + f.getFileName());
     }

@@ -23,6 +23,12 @@ import org.voxellens.volumetric.Volume;
 /** Classic multi-file series built from a real MRI volume (nibabel's anatomical.nii) with {@link SeriesWriter}. */
 class DicomSeriesReaderTest {
 
+    /** dciodvfy judges the test series: required, checked first. */
+    @org.junit.jupiter.api.BeforeAll
+    static void requiredTools() {
+        TestData.requireDciodvfy();
+    }
+
     @TempDir
     Path tmp;
 

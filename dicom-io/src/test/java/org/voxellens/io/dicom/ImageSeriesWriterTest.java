@@ -36,6 +36,12 @@ import org.voxellens.volumetric.Volume;
  */
 class ImageSeriesWriterTest {
 
+    /** dciodvfy judges every object written: required, checked first. */
+    @org.junit.jupiter.api.BeforeAll
+    static void requiredTools() {
+        TestData.requireDciodvfy();
+    }
+
     @TempDir
     Path tmp;
 

@@ -1,6 +1,6 @@
 package org.voxellens.io.dicom;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.voxellens.testing.RequiredTools;
 
-/** Real test files shipped by Debian packages, and the dcmtk/dicom3tools programs; skipped (not failed) when absent. */
+/** Real test files shipped by Debian packages, and the dcmtk/dicom3tools programs; a missing one fails the run (RequiredTools). */
 final class TestData {
 
     static final Path PYDICOM = Path.of("/usr/lib/python3/dist-packages/pydicom/data/test_files");
@@ -21,16 +22,15 @@ final class TestData {
     static Path pydicom(String name) {
         String dir = System.getProperty("VOXELLENS_PYDICOM_DATA", System.getenv("VOXELLENS_PYDICOM_DATA"));
         Path p = (dir == null || dir.isBlank() ? PYDICOM : Path.of(dir)).resolve(name);
-        assumeTrue(Files.isRegularFile(p), "pydicom test file " + name + " not found: run scripts/setup test "
-            + "(installs python3-pydicom) or set VOXELLENS_PYDICOM_DATA=<dir>");
+        if (!Files.isRegularFile(p)) {
+            fail("pydicom test file " + name + " not found: run scripts/setup test (installs python3-pydicom) or set "
+                + "VOXELLENS_PYDICOM_DATA=<dir>");
+        }
         return p;
     }
 
     static Path nibabel(String name) {
-        Path p = NIBABEL.resolve(name);
-        assumeTrue(Files.isRegularFile(p), "nibabel test file " + name + " not found: run scripts/setup test "
-            + "(installs python3-nibabel)");
-        return p;
+        return RequiredTools.file(NIBABEL.resolve(name), "python3-nibabel");
     }
 
     static boolean has(String tool) {
@@ -51,9 +51,21 @@ final class TestData {
     record Result(int exit, String output) {
     }
 
-    /** dciodvfy's verdict on a file: the error lines (empty = 0 errors); skipped when dciodvfy is not installed. */
+    /** Called at the start of every test class that validates with dciodvfy. */
+    static void requireDciodvfy() {
+        RequiredTools.program("dciodvfy", "dicom3tools");
+    }
+
+    /** Called at the start of every test class that transcodes with dcmtk. */
+    static void requireDcmtk() {
+        RequiredTools.program("dcmconv", "dcmtk");
+        RequiredTools.program("dcmcjpeg", "dcmtk");
+        RequiredTools.program("dcmdjpeg", "dcmtk");
+    }
+
+    /** dciodvfy's verdict on a file: the error lines (empty = 0 errors). */
     static List<String> dciodvfyErrors(Path file) throws IOException, InterruptedException {
-        assumeTrue(has("dciodvfy"), "dciodvfy not installed (apt-get install dicom3tools; scripts/setup test does)");
+        requireDciodvfy();
         Result r = run("dciodvfy", file.toString());
         List<String> errors = new ArrayList<>();
         for (String line : r.output().split("\n")) if (line.startsWith("Error")) errors.add(line);

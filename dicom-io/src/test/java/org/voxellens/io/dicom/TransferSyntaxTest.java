@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +23,12 @@ import org.voxellens.volumetric.Volume;
 
 /** pydicom's real test files (Debian python3-pydicom): MR_small in every transfer syntax, CT_small in HU. */
 class TransferSyntaxTest {
+
+    /** dcmtk makes and decodes the compressed syntaxes: required, checked first. */
+    @org.junit.jupiter.api.BeforeAll
+    static void requiredTools() {
+        TestData.requireDcmtk();
+    }
 
     @TempDir
     Path tmp;
@@ -70,7 +75,6 @@ class TransferSyntaxTest {
 
     @Test
     void deflatedAndJpegLosslessMadeByDcmtkGiveTheSameVoxels() throws Exception {
-        assumeTrue(TestData.has("dcmconv") && TestData.has("dcmcjpeg"), "dcmtk not installed");
         Path src = TestData.pydicom("MR_small.dcm");
         Path dfl = tmp.resolve("dfl.dcm"), jll = tmp.resolve("jll.dcm");
         assertEquals(0, TestData.run("dcmconv", "+td", src.toString(), dfl.toString()).exit());
@@ -99,7 +103,6 @@ class TransferSyntaxTest {
 
     @Test
     void twelveBitJpegIsDecodedThroughDcmdjpegOrRefusedNamingTheSyntax() throws Exception {
-        assumeTrue(TestData.has("dcmcjpeg"), "dcmtk not installed");
         Path src = TestData.pydicom("MR_small.dcm");
         Path j12 = tmp.resolve("j12.dcm");
         assertEquals(0, TestData.run("dcmcjpeg", "+ee", src.toString(), j12.toString()).exit());

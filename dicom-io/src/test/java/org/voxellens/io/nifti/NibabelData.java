@@ -1,6 +1,5 @@
 package org.voxellens.io.nifti;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,15 +17,15 @@ final class NibabelData {
     private NibabelData() {
     }
 
-    /** The named file, or a skipped test. */
+    /** The named file; a missing one fails the test with the install command. */
     static Path file(String name) {
         for (String dir : new String[] {System.getProperty(KEY), System.getenv(KEY), DEBIAN.toString()}) {
             if (dir == null || dir.isBlank()) continue;
             Path p = Path.of(dir).resolve(name);
             if (Files.isRegularFile(p)) return p;
         }
-        assumeTrue(false, "nibabel test file " + name + " not found: install python3-nibabel (apt-get install "
-            + "python3-nibabel) or set -D" + KEY + "=<dir> / $" + KEY);
+        org.junit.jupiter.api.Assertions.fail("nibabel test file " + name + " not found: run scripts/setup test "
+            + "(or apt-get install python3-nibabel) or set -D" + KEY + "=<dir> / $" + KEY);
         throw new AssertionError("unreachable");
     }
 }

@@ -17,10 +17,9 @@ import java.util.Map;
  * known answers with the settings that will be used. Every front end loads models through
  * {@link TorchModel#load}, which calls {@link #verify}, so the check cannot be skipped.
  *
- * <p>With {@code auto} (the default) the kernels {@link ConvolutionKernels} started with are checked (oneDNN as
- * shipped, or limited to AVX where a previous process found the full ISA wrong); if they fail, libtorch's own
- * kernels are switched in and checked again. {@code VOXELLENS_CONV_KERNELS=onednn|onednn-avx|libtorch} pins one
- * choice without fallback. If the chosen kernels fail, no model is loaded and the message names the check,
+ * <p>With {@code auto} (the default) oneDNN is checked first, as libtorch ships it; if it fails, libtorch's own
+ * kernels are switched in and checked again. {@code VOXELLENS_CONV_KERNELS=onednn|libtorch} pins one choice
+ * without fallback. If the chosen kernels fail, no model is loaded and the message names the check,
  * the CPU and what to do. The result is kept per device for the life of the process and goes into summary.json.
  */
 public final class EngineGuard {
@@ -32,7 +31,7 @@ public final class EngineGuard {
     /** What the check found and what was chosen, for summary.json and the log. */
     public record Report(ConvolutionKernels.Choice choice, EngineCheck.Result check, EngineCheck.Result rejected, String cpu) {
 
-        /** The convolution kernels in use, e.g. "oneDNN limited to AVX". */
+        /** The convolution kernels in use, e.g. "libtorch's own (oneDNN off)". */
         public String kernels() { return check.label(); }
 
         /** One line for the log, e.g. "known-answer check passed in 0.03 s (...); convolutions: oneDNN". */
@@ -42,8 +41,7 @@ public final class EngineGuard {
                 + "); convolutions: " + kernels();
             if (rejected != null) {
                 s += "; " + rejected.label() + " failed on this CPU (" + rejected.worst().describe()
-                    + "), so this run uses " + kernels() + (ConvolutionKernels.Kernels.ONEDNN == rejected.kernels()
-                    ? " and later runs start with oneDNN limited to AVX (exact and faster here; checked again)" : "");
+                    + "), so VoxelLens uses " + kernels() + " instead (exact, slower)";
             }
             return s;
         }
@@ -125,20 +123,16 @@ public final class EngineGuard {
     private static Report decide(NDManager root, Device device) {
         ConvolutionKernels.Choice choice = ConvolutionKernels.choice();
         String cpu = cpuDescription();
-        EngineCheckRecord record = EngineCheckRecord.forThisMachine();
         if (device.isGpu()) {
             // cuDNN's TF32 convolutions (libtorch's default on Ampere and newer) keep ~10 bits of mantissa: maps
             // would differ from float32 PyTorch by ~1e-3. Full float32 is what the references and users expect.
             LibtorchContext.find().ifPresent(c -> c.setCuDnnTf32(false));
         }
-        boolean libtorch = choice == ConvolutionKernels.Choice.LIBTORCH
-            || (choice == ConvolutionKernels.Choice.AUTO && record.fullIsaFailed() && record.avxFailed());
-        if (libtorch && !ConvolutionKernels.useLibtorch()) {
+        if (choice == ConvolutionKernels.Choice.LIBTORCH && !ConvolutionKernels.useLibtorch()) {
             throw new EngineCheckException("VOXELLENS_CONV_KERNELS=" + choice.setting() + ": libtorch's switches cannot be "
                 + "reached in this process (JNA or the libtorch_cpu symbols are missing); use auto", null);
         }
         EngineCheck.Result first = EngineCheck.run(root, device);
-        if (!device.isGpu()) record.remember(first.kernels(), first.passed(), cpu);
         if (first.passed()) return new Report(choice, first, null, cpu);
         boolean canFallBack = !device.isGpu() && choice == ConvolutionKernels.Choice.AUTO
             && first.kernels() != ConvolutionKernels.Kernels.LIBTORCH;
@@ -154,25 +148,17 @@ public final class EngineGuard {
         String where = device.isGpu() ? "GPU " + device : "this CPU (" + cpu + ")";
         StringBuilder s = new StringBuilder("the engine failed its known-answer check on ").append(where)
             .append(", libtorch ").append(e.getVersion()).append(", DJL ").append(Engine.getDjlVersion()).append(": ")
-            .append(r.worst().describe()).append(" with ").append(r.label()).append(" convolutions");
-        if (other != null) s.append(", and ").append(other.worst().describe()).append(" with ").append(other.label());
+            .append(r.worst().describe()).append(", convolutions by ").append(r.label());
+        if (other != null) s.append("; before that ").append(other.worst().describe()).append(", convolutions by ").append(other.label());
         s.append("; no maps were computed. ");
         if (device.isGpu()) {
             s.append("Run on the CPU (--device cpu) and report the GPU, driver and CUDA build (docs/gpu.md).");
         } else if (choice != ConvolutionKernels.Choice.AUTO) {
             s.append("Unset VOXELLENS_CONV_KERNELS (auto: the check then picks exact kernels).");
         } else {
-            s.append("Try ONEDNN_MAX_CPU_ISA=SSE41 in the environment and report this CPU (docs/performance.md, \"Engine check\").");
+            s.append("Report this CPU (docs/performance.md, \"Engine check\").");
         }
         return new EngineCheckException(s.toString(), new Report(choice, r, other, cpu));
-    }
-
-    /** vendor-family-model-stepping and a hash of the CPU flags: which machines share a record. */
-    static String cpuSignature() {
-        List<String> lines = cpuinfo();
-        if (lines.isEmpty()) return System.getProperty("os.arch");
-        return field(lines, "vendor_id") + "-" + field(lines, "cpu family") + "-" + field(lines, "model") + "-"
-            + field(lines, "stepping") + "-" + Integer.toHexString(field(lines, "flags").hashCode());
     }
 
     private static List<String> cpuinfo() {

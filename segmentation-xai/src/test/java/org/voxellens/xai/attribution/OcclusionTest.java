@@ -52,6 +52,7 @@ class OcclusionTest {
      */
     @BeforeAll
     void load() throws Exception {
+        org.voxellens.testing.RequiredTools.python3WithTorch(); // the PyTorch reference: required, checked first
         Path pkg = Files.createTempDirectory("vl-occ-model");
         Files.copy(MODELS.resolve("demo-classifier/model.pt"), pkg.resolve("model.pt"));
         String rdf = Files.readString(MODELS.resolve("demo-classifier/rdf.yaml"), StandardCharsets.UTF_8)

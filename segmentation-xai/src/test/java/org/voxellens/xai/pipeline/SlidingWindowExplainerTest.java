@@ -52,6 +52,7 @@ class SlidingWindowExplainerTest {
 
     @BeforeAll
     void setUp() throws IOException {
+        org.voxellens.testing.RequiredTools.python3WithTorch(); // the PyTorch reference: required, checked first
         model = TorchModel.load(ModelPackage.open(demoPackage(true)), DeviceSpec.CPU);
         source = phantom();
     }

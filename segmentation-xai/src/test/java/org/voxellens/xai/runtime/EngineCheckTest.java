@@ -69,9 +69,6 @@ class EngineCheckTest {
                 assertFalse(report.rejected().passed());
                 assertEquals(ConvolutionKernels.Kernels.LIBTORCH, ConvolutionKernels.current());
                 assertNotNull(report.toJson().get("rejected"));
-                // the record now tells later processes to start with oneDNN limited to AVX
-                assertTrue(EngineCheckRecord.forThisMachine().fullIsaFailed()
-                    || report.rejected().kernels() != ConvolutionKernels.Kernels.ONEDNN);
             }
             assertEquals(true, report.toJson().get("passed"));
         }
