@@ -53,6 +53,7 @@ public final class ConvolutionKernels {
     private static Kernels current = Kernels.ONEDNN;
     private static Choice choice = Choice.AUTO;
     private static LibtorchContext context;
+    private static IllegalArgumentException settingError;
 
     private ConvolutionKernels() {}
 
@@ -63,8 +64,10 @@ public final class ConvolutionKernels {
         }
     }
 
+    /** The user's setting; a misspelt one is reported here, where a model is about to load, not at start-up. */
     static Choice choice() {
         synchronized (LOCK) {
+            if (settingError != null) throw settingError;
             return choice;
         }
     }
@@ -74,7 +77,11 @@ public final class ConvolutionKernels {
         synchronized (LOCK) {
             if (started) return;
             started = true;
-            choice = Choice.configured();
+            try {
+                choice = Choice.configured();
+            } catch (IllegalArgumentException e) {
+                settingError = e;
+            }
             String userIsa = System.getenv(ISA_VARIABLE);
             if (userIsa != null && !userIsa.isBlank()) current = Kernels.ONEDNN_USER_ISA; // the check still judges it
         }

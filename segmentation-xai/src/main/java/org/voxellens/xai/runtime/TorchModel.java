@@ -59,10 +59,7 @@ public final class TorchModel implements AutoCloseable {
     public static TorchModel load(ModelPackage pkg, DeviceSpec spec) throws IOException {
         Engines.configureOffline();
         Device device = Engines.resolve(spec);
-        EngineGuard.Report check;
-        try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
-            check = EngineGuard.verify(m, device);
-        }
+        EngineGuard.Report check = Engines.check(device);
         Model model = Model.newInstance(pkg.name(), device, "PyTorch");
         try {
             model.load(pkg.weights(), null, Map.of("trainParam", "true", "mapLocation", "true"));
@@ -511,7 +508,8 @@ public final class TorchModel implements AutoCloseable {
             configureOffline();
             Engine e = Engine.getEngine("PyTorch");
             return Map.of("djl", Engine.getDjlVersion(), "engine", e.getEngineName(), "libtorch", e.getVersion(),
-                "allocator", NativeAllocator.name(), "conv_kernels", ConvolutionKernels.current().label());
+                "allocator", NativeAllocator.name(), "conv_kernels", ConvolutionKernels.current().label(),
+                "libtorch_build", libtorchBuild());
         }
     }
 }
