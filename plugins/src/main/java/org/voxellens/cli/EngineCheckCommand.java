@@ -19,24 +19,29 @@ import picocli.CommandLine.Option;
     description = "Checks the engine on known answers (3D convolutions, forward and backward) on a device and says what it found.")
 final class EngineCheckCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--device", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
     String device;
 
     @Option(names = "--json", description = "Print the check as JSON (as summary.json records it).")
     boolean json;
 
+    private java.io.PrintWriter out() { return spec.commandLine().getOut(); }
+
     @Override
     public Integer call() {
         DeviceSpec spec = DeviceSpec.parse(device);
         Device d = TorchModel.Engines.resolve(spec);
         Engine e = Engine.getEngine("PyTorch");
-        System.out.println("Engine   DJL " + Engine.getDjlVersion() + ", libtorch " + e.getVersion() + " ("
+        out().println("Engine   DJL " + Engine.getDjlVersion() + ", libtorch " + e.getVersion() + " ("
             + TorchModel.Engines.libtorchBuild() + ")");
-        System.out.println("Devices  " + e.getGpuCount() + " GPU(s) visible; checking " + d);
+        out().println("Devices  " + e.getGpuCount() + " GPU(s) visible; checking " + d);
         EngineGuard.Report r = TorchModel.Engines.check(d);
-        System.out.println("CPU      " + r.cpu());
-        System.out.println("Check    " + r.describe());
-        if (json) System.out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(r.toJson()));
+        out().println("CPU      " + r.cpu());
+        out().println("Check    " + r.describe());
+        if (json) out().println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(r.toJson()));
         return 0;
     }
 }

@@ -26,6 +26,9 @@ import picocli.CommandLine.Option;
     description = "Uses a local CUDA build of libtorch (from a Python's torch or a libtorch folder) for --device gpu; checks it on the GPU.")
 final class GpuSetupCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     static final class Source {
         @Option(names = "--python", description = "A Python whose torch is the CUDA build of the libtorch version DJL needs.")
         Path python;
@@ -46,15 +49,17 @@ final class GpuSetupCommand implements Callable<Integer> {
             .resolve("gpu.env");
     }
 
+    private java.io.PrintWriter out() { return spec.commandLine().getOut(); }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path file = settingsFile();
         if (source.remove) {
             boolean had = Files.deleteIfExists(file);
-            System.out.println(had ? "GPU setting removed (" + file + "): the bundled CPU engine is used" : "no GPU setting was made");
+            out().println(had ? "GPU setting removed (" + file + "): the bundled CPU engine is used" : "no GPU setting was made");
             return 0;
         }
-        String required = Platform.detectPlatform("pytorch").getVersion();
+        String required = Platform.detectPlatform("pytorch").getVersion().split("-")[0]; // "2.7.1-20250812": the build date
         Found f = source.python != null ? fromPython(source.python) : fromFolder(source.libtorch);
         String what = source.python != null ? "the torch of " + source.python : source.libtorch.toString();
         if (f.version() == null || !f.version().split("\\+")[0].equals(required)) {
@@ -79,11 +84,11 @@ final class GpuSetupCommand implements Callable<Integer> {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        System.out.println("GPU setting written to " + file + " (libtorch " + f.version() + ", CUDA " + f.cuda() + ", " + f.lib() + ")");
-        System.out.println("Checking the GPU engine in a fresh process (voxellens engine-check --device gpu) ...");
+        out().println("GPU setting written to " + file + " (libtorch " + f.version() + ", CUDA " + f.cuda() + ", " + f.lib() + ")");
+        out().println("Checking the GPU engine in a fresh process (voxellens engine-check --device gpu) ...");
         int rc = checkInFreshProcess(f.lib());
         if (rc != 0) {
-            System.out.println("The GPU engine did not pass: --device gpu will fail with the message above; "
+            out().println("The GPU engine did not pass: --device gpu will fail with the message above; "
                 + "voxellens gpu-setup --remove undoes the setting");
         }
         return rc;

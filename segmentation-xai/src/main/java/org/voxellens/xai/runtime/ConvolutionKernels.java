@@ -6,20 +6,30 @@ import java.util.Locale;
 /**
  * Which kernels compute 3D convolutions. libtorch's x86 build uses oneDNN; on some CPUs oneDNN 3.x's JIT kernels
  * return wrong results (input gradients of most shapes; the forward of a convolution that covers its whole input at
- * batch &gt; 1; with oneDNN limited to AVX, NaN forward outputs of a 19-channel layer) while libtorch's own kernels
- * are exact (measured: docs/performance.md, "Engine check"). {@link EngineGuard} checks the kernels in use on known
- * answers and, with {@code auto}, falls back to libtorch's own. This class holds the choice and the switch:
+ * batch &gt; 1; limited to AVX, NaN forward outputs of a 19-channel layer) while its gemm-based kernels (oneDNN limited
+ * to SSE4.1) and libtorch's own are exact (measured: docs/performance.md, "Engine check"). {@link EngineGuard} checks
+ * the kernels in use on known answers and, with {@code auto}, falls back. This class holds the choice and the
+ * switches:
  * <ul>
  *   <li>{@link Kernels#ONEDNN}: as libtorch ships (fastest where exact);</li>
+ *   <li>{@link Kernels#ONEDNN_SSE41}: oneDNN limited to SSE4.1 ({@code ONEDNN_MAX_CPU_ISA=SSE41}: gemm-based
+ *       convolutions), which oneDNN reads once when it first runs, so it is put into this process's environment
+ *       before the engine starts;</li>
  *   <li>{@link Kernels#ONEDNN_USER_ISA}: oneDNN under the user's own {@code ONEDNN_MAX_CPU_ISA};</li>
- *   <li>{@link Kernels#LIBTORCH}: oneDNN off ({@code torch.backends.mkldnn.enabled = False}), switchable at any time.</li>
+ *   <li>{@link Kernels#LIBTORCH}: oneDNN off ({@code torch.backends.mkldnn.enabled = False}), switchable at any
+ *       time: the fallback once the engine has started. Slower than SSE4.1-limited oneDNN for 3D segmenters and
+ *       ~4× its peak memory (libtorch unfolds whole volumes).</li>
  * </ul>
+ * With {@code auto} the first process on a machine runs oneDNN as shipped; if the check fails there it falls back to
+ * libtorch's kernels and remembers it ({@link EngineCheckRecord}), so later processes start with oneDNN limited to
+ * SSE4.1, checked again each time (and remembered too if it fails).
  */
 public final class ConvolutionKernels {
 
     /** The convolution kernels of this process. */
     public enum Kernels {
-        ONEDNN("oneDNN"), ONEDNN_USER_ISA("oneDNN with the user's ONEDNN_MAX_CPU_ISA"), LIBTORCH("libtorch's own (oneDNN off)");
+        ONEDNN("oneDNN"), ONEDNN_SSE41("oneDNN limited to SSE4.1 (gemm-based)"),
+        ONEDNN_USER_ISA("oneDNN with the user's ONEDNN_MAX_CPU_ISA"), LIBTORCH("libtorch's own (oneDNN off)");
 
         private final String label;
 
@@ -30,7 +40,7 @@ public final class ConvolutionKernels {
 
     /** The user's setting: system property {@code voxellens.convKernels}, else {@code VOXELLENS_CONV_KERNELS}. */
     public enum Choice {
-        AUTO, ONEDNN, LIBTORCH;
+        AUTO, ONEDNN, ONEDNN_SSE41, LIBTORCH;
 
         public static Choice configured() {
             String v = System.getProperty("voxellens.convKernels", System.getenv("VOXELLENS_CONV_KERNELS"));
@@ -38,12 +48,14 @@ public final class ConvolutionKernels {
             return switch (v.strip().toLowerCase(Locale.ROOT)) {
                 case "auto" -> AUTO;
                 case "onednn" -> ONEDNN;
+                case "onednn-sse41" -> ONEDNN_SSE41;
                 case "libtorch" -> LIBTORCH;
-                default -> throw new IllegalArgumentException("VOXELLENS_CONV_KERNELS=" + v + ": use auto, onednn or libtorch");
+                default -> throw new IllegalArgumentException("VOXELLENS_CONV_KERNELS=" + v
+                    + ": use auto, onednn, onednn-sse41 or libtorch");
             };
         }
 
-        public String setting() { return name().toLowerCase(Locale.ROOT); }
+        public String setting() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
     }
 
     static final String ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
@@ -54,6 +66,7 @@ public final class ConvolutionKernels {
     private static Choice choice = Choice.AUTO;
     private static LibtorchContext context;
     private static IllegalArgumentException settingError;
+    private static String isaSet; // what this process put into ONEDNN_MAX_CPU_ISA (System.getenv keeps the start's copy)
 
     private ConvolutionKernels() {}
 
@@ -72,7 +85,10 @@ public final class ConvolutionKernels {
         }
     }
 
-    /** Reads the setting once, before the engine starts. */
+    /**
+     * Puts oneDNN's ISA limit into this process's environment where the setting or this machine's record asks for
+     * it. Must run before the engine starts (oneDNN reads the variable once); later calls do nothing.
+     */
     static void beforeEngineStart() {
         synchronized (LOCK) {
             if (started) return;
@@ -81,9 +97,22 @@ public final class ConvolutionKernels {
                 choice = Choice.configured();
             } catch (IllegalArgumentException e) {
                 settingError = e;
+                return;
             }
             String userIsa = System.getenv(ISA_VARIABLE);
-            if (userIsa != null && !userIsa.isBlank()) current = Kernels.ONEDNN_USER_ISA; // the check still judges it
+            if (userIsa != null && !userIsa.isBlank()) {
+                current = Kernels.ONEDNN_USER_ISA; // the user's own limit wins; the check still judges it
+                return;
+            }
+            boolean limit = choice == Choice.ONEDNN_SSE41;
+            if (choice == Choice.AUTO) {
+                EngineCheckRecord record = EngineCheckRecord.forThisMachine();
+                limit = record.fullIsaFailed() && !record.sse41Failed();
+            }
+            if (limit && setenv(ISA_VARIABLE, "SSE41")) {
+                isaSet = "SSE41";
+                current = Kernels.ONEDNN_SSE41;
+            }
         }
     }
 
@@ -101,7 +130,18 @@ public final class ConvolutionKernels {
 
     /** oneDNN's ISA limit in force, for summary.json ("default" when none). */
     static String isaLimit() {
+        synchronized (LOCK) {
+            if (isaSet != null) return isaSet;
+        }
         String v = System.getenv(ISA_VARIABLE);
         return v == null || v.isBlank() ? "default" : v;
+    }
+
+    private static boolean setenv(String name, String value) {
+        try {
+            return NativeLibrary.getInstance("c").getFunction("setenv").invokeInt(new Object[] {name, value, 1}) == 0;
+        } catch (LinkageError | RuntimeException e) {
+            return false;
+        }
     }
 }

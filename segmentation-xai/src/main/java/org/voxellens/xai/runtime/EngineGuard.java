@@ -17,9 +17,10 @@ import java.util.Map;
  * known answers with the settings that will be used. Every front end loads models through
  * {@link TorchModel#load}, which calls {@link #verify}, so the check cannot be skipped.
  *
- * <p>With {@code auto} (the default) oneDNN is checked first, as libtorch ships it; if it fails, libtorch's own
- * kernels are switched in and checked again. {@code VOXELLENS_CONV_KERNELS=onednn|libtorch} pins one choice
- * without fallback. If the chosen kernels fail, no model is loaded and the message names the check,
+ * <p>With {@code auto} (the default) the kernels {@link ConvolutionKernels} started with are checked: oneDNN as
+ * shipped, or oneDNN limited to SSE4.1 where an earlier process found the shipped kernels wrong on this machine. If
+ * they fail, libtorch's own kernels are switched in and checked again, and the failure is remembered for later
+ * starts. {@code VOXELLENS_CONV_KERNELS=onednn|onednn-sse41|libtorch} pins one choice without fallback. If the chosen kernels fail, no model is loaded and the message names the check,
  * the CPU and what to do. The result is kept per device for the life of the process and goes into summary.json.
  */
 public final class EngineGuard {
@@ -41,7 +42,9 @@ public final class EngineGuard {
                 + "); convolutions: " + kernels();
             if (rejected != null) {
                 s += "; " + rejected.label() + " failed on this CPU (" + rejected.worst().describe()
-                    + "), so VoxelLens uses " + kernels() + " instead (exact, slower)";
+                    + "), so this run uses " + kernels() + " instead (exact, slower)"
+                    + (rejected.kernels() == ConvolutionKernels.Kernels.ONEDNN
+                        ? "; later runs start with oneDNN limited to SSE4.1 (exact here, faster; checked again)" : "");
             }
             return s;
         }
@@ -123,6 +126,7 @@ public final class EngineGuard {
     private static Report decide(NDManager root, Device device) {
         ConvolutionKernels.Choice choice = ConvolutionKernels.choice();
         String cpu = cpuDescription();
+        EngineCheckRecord record = EngineCheckRecord.forThisMachine();
         if (device.isGpu()) {
             // cuDNN's TF32 convolutions (libtorch's default on Ampere and newer) keep ~10 bits of mantissa: maps
             // would differ from float32 PyTorch by ~1e-3. Full float32 is what the references and users expect.
@@ -133,6 +137,7 @@ public final class EngineGuard {
                 + "reached in this process (JNA or the libtorch_cpu symbols are missing); use auto", null);
         }
         EngineCheck.Result first = EngineCheck.run(root, device);
+        if (!device.isGpu()) record.remember(first.kernels(), first.passed(), cpu);
         if (first.passed()) return new Report(choice, first, null, cpu);
         boolean canFallBack = !device.isGpu() && choice == ConvolutionKernels.Choice.AUTO
             && first.kernels() != ConvolutionKernels.Kernels.LIBTORCH;
@@ -159,6 +164,14 @@ public final class EngineGuard {
             s.append("Report this CPU (docs/performance.md, \"Engine check\").");
         }
         return new EngineCheckException(s.toString(), new Report(choice, r, other, cpu));
+    }
+
+    /** vendor-family-model-stepping and a hash of the CPU flags: which machines share an {@link EngineCheckRecord}. */
+    static String cpuSignature() {
+        List<String> lines = cpuinfo();
+        if (lines.isEmpty()) return System.getProperty("os.arch");
+        return field(lines, "vendor_id") + "-" + field(lines, "cpu family") + "-" + field(lines, "model") + "-"
+            + field(lines, "stepping") + "-" + Integer.toHexString(field(lines, "flags").hashCode());
     }
 
     private static List<String> cpuinfo() {

@@ -490,7 +490,7 @@ public final class TorchModel implements AutoCloseable {
                 case GPU -> {
                     if (gpus == 0) {
                         throw new IllegalArgumentException("--device " + spec + ": no CUDA device is visible to the PyTorch engine"
-                            + " (the bundled libtorch is the CPU build; see README, section GPU)");
+                            + " (the bundled libtorch is the CPU build: set up a CUDA build once with voxellens gpu-setup, docs/gpu.md)");
                     }
                     if (spec.gpuIndex() >= gpus) {
                         throw new IllegalArgumentException("--device " + spec + ": only " + gpus + " GPU(s) visible");
@@ -498,6 +498,28 @@ public final class TorchModel implements AutoCloseable {
                     yield Device.gpu(spec.gpuIndex());
                 }
             };
+        }
+
+        /**
+         * Runs the engine's known-answer check on the device (once per process; {@link EngineGuard}) and returns what
+         * it found; throws {@link EngineGuard.EngineCheckException} if the kernels in use fail it.
+         */
+        public static EngineGuard.Report check(Device device) {
+            configureOffline();
+            try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
+                return EngineGuard.verify(m, device);
+            }
+        }
+
+        /** Which libtorch build loaded and from where, e.g. "cpu at ~/.djl.ai/pytorch/2.7.1-…-cpu-linux-x86_64". */
+        public static String libtorchBuild() {
+            configureOffline();
+            Engine.getEngine("PyTorch");
+            String dir = ai.djl.pytorch.jni.LibUtils.getLibtorchPath();
+            String flavor = System.getenv("PYTORCH_LIBRARY_PATH") != null
+                ? System.getenv().getOrDefault("PYTORCH_FLAVOR", "cpu-precxx11") + " (PYTORCH_LIBRARY_PATH)"
+                : java.nio.file.Path.of(dir).getFileName().toString().contains("-cu") ? "cuda" : "cpu";
+            return flavor + " at " + dir;
         }
 
         /**
