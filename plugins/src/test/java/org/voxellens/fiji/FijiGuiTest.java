@@ -30,6 +30,13 @@ import org.voxellens.volumetric.Volume;
  */
 class FijiGuiTest {
 
+    /** A real display and its screenshot tool: required, checked first. */
+    @org.junit.jupiter.api.BeforeAll
+    static void requiredTools() {
+        org.voxellens.testing.RequiredTools.program("Xvfb", "xvfb");
+        org.voxellens.testing.RequiredTools.program("import", "imagemagick");
+    }
+
     static final Path ARTEFACTS = Path.of("target/fiji-gui").toAbsolutePath();
 
     @TempDir
