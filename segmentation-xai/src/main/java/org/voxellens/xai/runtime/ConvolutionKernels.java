@@ -116,6 +116,22 @@ public final class ConvolutionKernels {
         }
     }
 
+    /**
+     * Takes this process's ISA limit out of the environment again once oneDNN has read it (its first convolution,
+     * in the engine check): child processes (the PyTorch references of the bench and the tests, dcmtk, a GPU check)
+     * inherit the live environment and must run with their own defaults.
+     */
+    static void afterFirstConvolution() {
+        synchronized (LOCK) {
+            if (isaSet == null) return;
+            try {
+                NativeLibrary.getInstance("c").getFunction("unsetenv").invokeInt(new Object[] {ISA_VARIABLE});
+            } catch (LinkageError | RuntimeException e) {
+                // the limit then also reaches child processes: slower there, still exact
+            }
+        }
+    }
+
     /** Switches oneDNN off for every later convolution; false when libtorch's switch cannot be reached. */
     static boolean useLibtorch() {
         synchronized (LOCK) {

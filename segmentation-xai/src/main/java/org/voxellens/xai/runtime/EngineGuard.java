@@ -137,6 +137,7 @@ public final class EngineGuard {
                 + "reached in this process (JNA or the libtorch_cpu symbols are missing); use auto", null);
         }
         EngineCheck.Result first = EngineCheck.run(root, device);
+        ConvolutionKernels.afterFirstConvolution();
         if (!device.isGpu()) record.remember(first.kernels(), first.passed(), cpu);
         if (first.passed()) return new Report(choice, first, null, cpu);
         boolean canFallBack = !device.isGpu() && choice == ConvolutionKernels.Choice.AUTO

@@ -74,6 +74,17 @@ class EngineCheckTest {
         }
     }
 
+    @Test
+    void childProcessesDoNotInheritTheIsaLimitThisProcessSetItself() throws Exception {
+        TorchModel.Engines.check(Device.cpu());
+        String userIsa = System.getenv(ConvolutionKernels.ISA_VARIABLE);
+        Process p = new ProcessBuilder("sh", "-c", "echo \"[$" + ConvolutionKernels.ISA_VARIABLE + "]\"").start();
+        String seen = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        // the PyTorch references and other tools a run starts must run with their own defaults
+        assertEquals("[" + (userIsa == null ? "" : userIsa) + "]", seen, "kernels " + ConvolutionKernels.current().label());
+    }
+
     private static double max(double[] v) {
         double m = 0;
         for (double x : v) m = Math.max(m, Math.abs(x));
