@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 /** The {@code voxellens} command line. */
 @Command(name = "voxellens", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Explains 3D medical-imaging models, in the patient's geometry. Research use only.",
-    subcommands = {Main.Explain.class, Main.Demo.class, ScoreCommand.class, ValidateCommand.class, BenchCommand.class, SeriesCommand.class, ConvertCommand.class, FijiInstallCommand.class, PacsCommand.class, EngineCheckCommand.class, GpuSetupCommand.class,
+    subcommands = {Main.Explain.class, Main.Demo.class, ScoreCommand.class, ValidateCommand.class, BenchCommand.class, SeriesCommand.class, ConvertCommand.class, FijiInstallCommand.class, PacsCommand.class, EngineCheckCommand.class, GpuSetupCommand.class, PackageCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

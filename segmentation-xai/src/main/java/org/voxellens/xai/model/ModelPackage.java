@@ -205,15 +205,22 @@ public final class ModelPackage {
         return new long[] {batch, channels, inputSize[2], inputSize[1], inputSize[0]};
     }
 
+    /** What a user runs to give any nn.Module Grad-CAM layers (README, "Your own model"). */
+    public static final String ADD_LAYERS = "add layers with: voxellens package --python PY --module net.py:ClassName "
+        + "--weights w.pt --layer NAME --input-shape 1,C,Z,Y,X --task segmentation|classification --out DIR "
+        + "(--list-layers shows the names)";
+
     public GradCamLayer gradCamLayer(String layerName) {
         String wanted = layerName == null ? defaultGradCamLayer : layerName;
         if (wanted == null) {
-            throw new IllegalArgumentException("model " + name + " declares no Grad-CAM layers (config.voxellens.gradcam_layers)");
+            throw new IllegalArgumentException("model " + name + " declares no Grad-CAM layers (config.voxellens.gradcam_layers); "
+                + ADD_LAYERS);
         }
         for (GradCamLayer l : gradCamLayers) if (l.name().equals(wanted)) return l;
         List<String> names = new ArrayList<>();
         for (GradCamLayer l : gradCamLayers) names.add(l.name());
-        throw new IllegalArgumentException("unknown Grad-CAM layer '" + wanted + "' for model " + name + "; known: " + names);
+        throw new IllegalArgumentException("unknown Grad-CAM layer '" + wanted + "' for model " + name + "; known: " + names
+            + "; " + ADD_LAYERS);
     }
 
     /** Index of a class given by name (case-insensitive) or number. */

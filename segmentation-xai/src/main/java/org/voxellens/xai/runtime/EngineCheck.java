@@ -207,33 +207,24 @@ public final class EngineCheck {
         /** out[o, p] = sum over i, k of w[o, i, k] in[i, p * stride - pad + k]. */
         private static double[] forward(Layer l, float[] w, double[] in, int n, int m) {
             double[] out = new double[l.out() * m * m * m];
-            int k = l.kernel();
-            for (int o = 0; o < l.out(); o++) {
-                for (int c = 0; c < l.in(); c++) {
-                    for (int kz = 0; kz < k; kz++) for (int ky = 0; ky < k; ky++) for (int kx = 0; kx < k; kx++) {
-                        double wv = w[(((o * l.in() + c) * k + kz) * k + ky) * k + kx];
-                        for (int z = 0; z < m; z++) {
-                            int iz = z * l.stride() - l.pad() + kz;
-                            if (iz < 0 || iz >= n) continue;
-                            for (int y = 0; y < m; y++) {
-                                int iy = y * l.stride() - l.pad() + ky;
-                                if (iy < 0 || iy >= n) continue;
-                                for (int x = 0; x < m; x++) {
-                                    int ix = x * l.stride() - l.pad() + kx;
-                                    if (ix < 0 || ix >= n) continue;
-                                    out[((o * m + z) * m + y) * m + x] += wv * in[((c * n + iz) * n + iy) * n + ix];
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            taps(l, w, n, m, (i, o, wv) -> out[o] += wv * in[i]);
             return out;
         }
 
         /** The transpose of {@link #forward}: d score / d in from d score / d out. */
         private static double[] backward(Layer l, float[] w, double[] gOut, int n, int m) {
             double[] gIn = new double[l.in() * n * n * n];
+            taps(l, w, n, m, (i, o, wv) -> gIn[i] += wv * gOut[o]);
+            return gIn;
+        }
+
+        /** One weight linking an input voxel to an output voxel (flat indices into [c, z, y, x] arrays). */
+        private interface Tap {
+            void apply(int input, int output, double weight);
+        }
+
+        /** Every (input voxel, output voxel, weight) of a convolution with an n³ input and an m³ output. */
+        private static void taps(Layer l, float[] w, int n, int m, Tap tap) {
             int k = l.kernel();
             for (int o = 0; o < l.out(); o++) {
                 for (int c = 0; c < l.in(); c++) {
@@ -248,14 +239,13 @@ public final class EngineCheck {
                                 for (int x = 0; x < m; x++) {
                                     int ix = x * l.stride() - l.pad() + kx;
                                     if (ix < 0 || ix >= n) continue;
-                                    gIn[((c * n + iz) * n + iy) * n + ix] += wv * gOut[((o * m + z) * m + y) * m + x];
+                                    tap.apply(((c * n + iz) * n + iy) * n + ix, ((o * m + z) * m + y) * m + x, wv);
                                 }
                             }
                         }
                     }
                 }
             }
-            return gIn;
         }
     }
 
@@ -264,8 +254,4 @@ public final class EngineCheck {
         return String.format(java.util.Locale.ROOT, v != 0 && Math.abs(v) < 1e-3 ? "%.1e" : "%.3g", v);
     }
 
-    /** For tests: the exact input gradient of one sample of a network (d score / d input). */
-    static double[] exactGradient(Net net, long seed) {
-        return new Exact(net, seed).gradient;
-    }
 }

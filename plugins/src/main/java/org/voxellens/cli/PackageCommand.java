@@ -1,0 +1,95 @@
+package org.voxellens.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code voxellens package}: turns a user's own PyTorch network (a Python class and its weights) into a VoxelLens
+ * model package whose TorchScript carries the Grad-CAM probe methods for the layers the user names, so no network
+ * has to be rewritten by hand. The work is done by package_model.py (shipped in this jar) in the user's own Python,
+ * the one the model was trained with: only there can the class be imported.
+ */
+@Command(name = "package", mixinStandardHelpOptions = true,
+    description = "Packages a PyTorch nn.Module (class + weights) as a VoxelLens model with Grad-CAM layers, checked against the original.")
+final class PackageCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--python", description = "The Python with torch that the model was trained with (default: ${DEFAULT-VALUE}).",
+        defaultValue = "python3")
+    String python;
+    @Option(names = "--module", required = true, description = "FILE.py:ClassName of the network.")
+    String module;
+    @Option(names = "--kwargs", description = "Constructor arguments as JSON, e.g. '{\"channels\": 2}'.")
+    String kwargs;
+    @Option(names = "--weights", description = "state_dict (or checkpoint with one) saved by torch.save.")
+    Path weights;
+    @Option(names = "--layer", description = "Grad-CAM layer, a name from model.named_modules(); repeatable (default: proposed).")
+    List<String> layers = new ArrayList<>();
+    @Option(names = "--input-shape", required = true, description = "1,C,Z,Y,X: the model's input.")
+    String inputShape;
+    @Option(names = "--task", description = "segmentation or classification.")
+    String task;
+    @Option(names = "--classes", description = "Class names, comma-separated (default: class0, class1, ...).")
+    String classes;
+    @Option(names = "--name", description = "Package name (default: the class name).")
+    String name;
+    @Option(names = "--out", description = "Package folder to write.")
+    Path out;
+    @Option(names = "--list-layers", description = "List the layers (names, types, output shapes) and the proposed Grad-CAM layer.")
+    boolean listLayers;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Path script = Files.createTempFile("voxellens-package", ".py");
+        try {
+            try (InputStream in = PackageCommand.class.getResourceAsStream("package_model.py")) {
+                if (in == null) throw new IllegalStateException("package_model.py is missing from the VoxelLens jar");
+                Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+            }
+            List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--module", module, "--input-shape", inputShape));
+            if (kwargs != null) cmd.addAll(List.of("--kwargs", kwargs));
+            if (weights != null) cmd.addAll(List.of("--weights", weights.toString()));
+            for (String l : layers) cmd.addAll(List.of("--layer", l));
+            if (task != null) cmd.addAll(List.of("--task", task));
+            if (classes != null) cmd.addAll(List.of("--classes", classes));
+            if (name != null) cmd.addAll(List.of("--name", name));
+            if (out != null) cmd.addAll(List.of("--out", out.toString()));
+            if (listLayers) cmd.add("--list-layers");
+            Process p;
+            try {
+                p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--python " + python + ": cannot be started (" + e.getMessage() + ")");
+            }
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("packaging did not finish within 30 minutes");
+            }
+            List<String> problems = output.lines().filter(l -> l.startsWith("voxellens package: ")).toList();
+            if (p.exitValue() != 0) {
+                String why = problems.isEmpty()
+                    ? output.strip().lines().reduce((a, b) -> b).orElse("exit " + p.exitValue())
+                    : problems.get(0).substring("voxellens package: ".length());
+                if (why.contains("No module named 'torch'")) why = python + " has no torch: use --python with the Python the model was trained with";
+                throw new IllegalArgumentException(why);
+            }
+            output.lines().forEach(spec.commandLine().getOut()::println);
+            return 0;
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package org.voxellens.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.voxellens.io.nifti.NiftiReader;
+import org.voxellens.testing.RequiredTools;
+import org.voxellens.xai.model.GradCamLayer;
+import org.voxellens.xai.model.ModelPackage;
+import org.voxellens.xai.runtime.DeviceSpec;
+import org.voxellens.xai.runtime.Tensor;
+import org.voxellens.xai.runtime.TorchModel;
+import org.voxellens.xai.target.ClassLogitTarget;
+
+/**
+ * {@code voxellens package} on networks written here as plain nn.Modules, MONAI-style (MONAI itself is not
+ * installable here): a UNet with skip connections and a deep-supervision list output, and a ResNet-style
+ * classifier with residual blocks. Each is packaged with two Grad-CAM layers by Debian's torch, then explained
+ * through the command line with Grad-CAM at both layers. The probe methods the tool writes are checked against an
+ * independent reference: forward hooks on the original module (not the TorchScript) in PyTorch give the layer's
+ * activations and d score / d activations, which must equal what VoxelLens reads through the package.
+ */
+class PackageCommandTest {
+
+    static final String NETS = String.join("\n",
+        "import torch, torch.nn as nn, torch.nn.functional as F",
+        "def block(i, o):",
+        "    return nn.Sequential(nn.Conv3d(i, o, 3, padding=1), nn.BatchNorm3d(o), nn.ReLU(inplace=True))",
+        "class SkipUNet(nn.Module):",
+        "    def __init__(self, in_channels=1, classes=2, c=4, deep_supervision=True):",
+        "        super().__init__()",
+        "        self.enc1, self.enc2, self.bottleneck = block(in_channels, c), block(c, 2 * c), block(2 * c, 4 * c)",
+        "        self.up2, self.dec2 = nn.ConvTranspose3d(4 * c, 2 * c, 2, stride=2), block(4 * c, 2 * c)",
+        "        self.up1, self.dec1 = nn.ConvTranspose3d(2 * c, c, 2, stride=2), block(2 * c, c)",
+        "        self.head, self.aux = nn.Conv3d(c, classes, 1), nn.Conv3d(2 * c, classes, 1)",
+        "        self.deep_supervision = deep_supervision",
+        "    def forward(self, x):",
+        "        e1 = self.enc1(x); e2 = self.enc2(F.max_pool3d(e1, 2)); b = self.bottleneck(F.max_pool3d(e2, 2))",
+        "        d2 = self.dec2(torch.cat([self.up2(b), e2], 1)); d1 = self.dec1(torch.cat([self.up1(d2), e1], 1))",
+        "        out = self.head(d1)",
+        "        return [out, self.aux(d2)] if self.deep_supervision else out",
+        "class Basic(nn.Module):",
+        "    def __init__(self, i, o, stride):",
+        "        super().__init__()",
+        "        self.conv1, self.bn1 = nn.Conv3d(i, o, 3, stride, 1, bias=False), nn.BatchNorm3d(o)",
+        "        self.conv2, self.bn2 = nn.Conv3d(o, o, 3, 1, 1, bias=False), nn.BatchNorm3d(o)",
+        "        self.down = None if stride == 1 and i == o else nn.Sequential(nn.Conv3d(i, o, 1, stride, bias=False), nn.BatchNorm3d(o))",
+        "    def forward(self, x):",
+        "        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))",
+        "        return F.relu(y + (x if self.down is None else self.down(x)))",
+        "class ResNet3d(nn.Module):",
+        "    def __init__(self, classes=2):",
+        "        super().__init__()",
+        "        self.stem = block(1, 8)",
+        "        self.layer1, self.layer2 = Basic(8, 8, 1), Basic(8, 16, 2)",
+        "        self.fc = nn.Linear(16, classes)",
+        "    def forward(self, x):",
+        "        return self.fc(self.layer2(self.layer1(self.stem(x))).mean(dim=(2, 3, 4)))",
+        "def randomised(net, seed):",
+        "    torch.manual_seed(seed)",
+        "    for m in net.modules():",
+        "        if isinstance(m, nn.BatchNorm3d):",
+        "            m.running_mean.uniform_(-0.2, 0.2); m.running_var.uniform_(0.5, 2.0)",
+        "            m.weight.data.uniform_(0.5, 1.5); m.bias.data.uniform_(-0.2, 0.2)",
+        "    return net",
+        "");
+
+    @TempDir
+    static Path tmp;
+    static Path python;
+    static Path nets;
+
+    @BeforeAll
+    static void writeNetworksAndWeights() throws Exception {
+        python = RequiredTools.python3WithTorch();
+        nets = tmp.resolve("nets.py");
+        Files.writeString(nets, NETS, StandardCharsets.UTF_8);
+        py("import sys; sys.path.insert(0, '" + tmp + "'); import torch, nets\n"
+            + "torch.save(nets.randomised(nets.SkipUNet(), 1).state_dict(), '" + tmp.resolve("unet.pt") + "')\n"
+            + "torch.save({'state_dict': nets.randomised(nets.ResNet3d(), 2).state_dict()}, '" + tmp.resolve("resnet.pt") + "')\n");
+    }
+
+    static String py(String code) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(python.toString(), "-c", code).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        return out;
+    }
+
+    static ExplainCommandTest.Run pkg(String cls, String weights, String task, String classes, Path out, String... layers) {
+        List<String> a = new java.util.ArrayList<>(List.of("package", "--python", python.toString(), "--module", nets + ":" + cls,
+            "--weights", tmp.resolve(weights).toString(), "--input-shape", "1,1,32,32,32", "--task", task, "--classes", classes,
+            "--out", out.toString()));
+        for (String l : layers) a.addAll(List.of("--layer", l));
+        return ExplainCommandTest.cli(a.toArray(String[]::new));
+    }
+
+    @Test
+    void skipUNetAndResNetArePackagedWithTwoLayersAndExplainedWithGradCamAtBoth() throws Exception {
+        Path unet = tmp.resolve("unet-pkg");
+        ExplainCommandTest.Run u = pkg("SkipUNet", "unet.pt", "segmentation", "background,lesion", unet, "bottleneck", "dec1");
+        assertEquals(0, u.code(), u.err());
+        assertTrue(u.out().contains("self-check passed") && u.out().contains("returns 2 outputs"), u.out());
+        Path res = tmp.resolve("resnet-pkg");
+        ExplainCommandTest.Run r = pkg("ResNet3d", "resnet.pt", "classification", "normal,lesion", res, "layer1", "layer2.conv2");
+        assertEquals(0, r.code(), r.err());
+
+        for (Object[] c : new Object[][] {{unet, "bottleneck", "dec1"}, {res, "layer1", "layer2.conv2"}}) {
+            float[][] maps = new float[2][];
+            for (int i = 0; i < 2; i++) {
+                String layer = (String) c[1 + i];
+                Path out = tmp.resolve("out-" + ((Path) c[0]).getFileName() + "-" + i);
+                ExplainCommandTest.Run e = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(),
+                    "--model", c[0].toString(), "--method", "gradcam,gradcampp,saliency", "--layer", layer, "--target", "lesion",
+                    "--out", out.toString());
+                assertEquals(0, e.code(), e.err());
+                maps[i] = NiftiReader.read(out.resolve("gradcam.nii.gz")).volume().data();
+                double sum = 0;
+                for (float v : maps[i]) {
+                    assertTrue(Float.isFinite(v));
+                    sum += Math.abs(v);
+                }
+                assertTrue(sum > 0, c[0] + " " + layer + ": a non-zero Grad-CAM map");
+                assertTrue(Files.exists(out.resolve("gradcampp.nii.gz")) && Files.exists(out.resolve("saliency.nii.gz")));
+            }
+            assertTrue(!java.util.Arrays.equals(maps[0], maps[1]), c[0] + ": the two layers give different maps");
+        }
+    }
+
+    @Test
+    void probeMethodsEqualForwardHooksOnTheOriginalModule() throws Exception {
+        Path res = tmp.resolve("resnet-ref");
+        assertEquals(0, pkg("ResNet3d", "resnet.pt", "classification", "normal,lesion", res, "layer2.conv2").code());
+        float[] x = new float[32 * 32 * 32];
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        Path xf = tmp.resolve("x.bin");
+        ByteBuffer b = ByteBuffer.allocate(x.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(x);
+        Files.write(xf, b.array());
+        // the reference: hooks on the original nn.Module in float64, nothing of the package involved
+        py("import sys; sys.path.insert(0, '" + tmp + "'); import torch, numpy as np, nets\n"
+            + "net = nets.ResNet3d(); net.load_state_dict(torch.load('" + tmp.resolve("resnet.pt") + "')['state_dict']); net.eval().double()\n"
+            + "x = torch.from_numpy(np.fromfile('" + xf + "', dtype=np.float32)).double().reshape(1, 1, 32, 32, 32)\n"
+            + "box = []\n"
+            + "def hook(m, i, o):\n    o.retain_grad(); box.append(o)\n"
+            + "net.layer2.conv2.register_forward_hook(hook)\n"
+            + "net(x)[:, 1].sum().backward()\n"
+            + "box[0].detach().float().numpy().tofile('" + tmp.resolve("act.bin") + "')\n"
+            + "box[0].grad.float().numpy().tofile('" + tmp.resolve("grad.bin") + "')\n");
+        ModelPackage p = ModelPackage.open(res);
+        GradCamLayer layer = p.gradCamLayer("layer2.conv2");
+        try (TorchModel m = TorchModel.load(p, DeviceSpec.CPU)) {
+            TorchModel.LayerGradients lg = m.layerGradients(new Tensor(x, new long[] {1, 1, 32, 32, 32}), new ClassLogitTarget(1, "lesion"), layer);
+            assertClose(read(tmp.resolve("act.bin")), lg.activations().data(), "activations");
+            assertClose(read(tmp.resolve("grad.bin")), lg.gradients().data(), "d score / d activations");
+        }
+    }
+
+    @Test
+    void listsLayersAndRefusesAnUnknownLayerOrAMissingClassInOneLine() {
+        ExplainCommandTest.Run list = ExplainCommandTest.cli("package", "--python", python.toString(), "--module", nets + ":SkipUNet",
+            "--input-shape", "1,1,32,32,32", "--list-layers");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains("bottleneck.0") && list.out().contains("Conv3d") && list.out().contains("[1, 16, 8, 8, 8]"), list.out());
+        assertTrue(list.out().contains("segmentation bottleneck.0"), "the bottleneck is proposed for a segmenter: " + list.out());
+
+        ExplainCommandTest.Run bad = pkg("SkipUNet", "unet.pt", "segmentation", "background,lesion", tmp.resolve("bad"), "decoder9");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().startsWith("voxellens: error: the model has no layer 'decoder9'"), bad.err());
+        assertTrue(!Files.exists(tmp.resolve("bad/model.pt")), "nothing written");
+
+        ExplainCommandTest.Run cls = ExplainCommandTest.cli("package", "--python", python.toString(), "--module", nets + ":NoSuchNet",
+            "--input-shape", "1,1,32,32,32", "--list-layers");
+        assertEquals(1, cls.code());
+        assertTrue(cls.err().contains("has no class NoSuchNet") && cls.err().lines().count() == 1, cls.err());
+    }
+
+    private static float[] read(Path f) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] v = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(v);
+        return v;
+    }
+
+    private static void assertClose(float[] want, float[] got, String what) {
+        assertEquals(want.length, got.length, what + " size");
+        double err = 0, max = 0;
+        for (int i = 0; i < want.length; i++) {
+            err = Math.max(err, Math.abs(want[i] - got[i]));
+            max = Math.max(max, Math.abs(want[i]));
+        }
+        assertTrue(max > 0 && err <= 1e-4 * max, what + ": relative difference " + err / max);
+    }
+}
