@@ -27,7 +27,7 @@ class EngineCheckTest {
             for (int i : new int[] {0, voxels / 3, voxels - 1}) {
                 float[] sample = Arrays.copyOf(e.input, voxels);
                 double base = e.score(sample);
-                assertEquals(e.scores[0], base, 0);
+                assertEquals(base, e.scores[0], 1e-9 * (1 + Math.abs(base)), "the check's scores are the forward's");
                 sample[i] += 1f;
                 assertEquals(e.gradient[i], e.score(sample) - base, 1e-9 * (1 + Math.abs(base)), net.name() + " voxel " + i);
             }
