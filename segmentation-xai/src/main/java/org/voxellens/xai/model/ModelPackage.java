@@ -161,6 +161,7 @@ public final class ModelPackage {
         for (int v : b.inputSize) {
             if (v <= 0) throw new IllegalArgumentException("the model's input size must be fixed and positive: set config.voxellens.input_size");
         }
+        checkShapeConstraints(b.inputSize, constraints(input, b.inputAxes), b.inputAxes, vl.get("input_size") != null);
         if (vl.get("spacing") != null) b.spacing = doubles(vl.get("spacing"), "config.voxellens.spacing");
 
         if (vl.get("class_names") != null) {
@@ -295,6 +296,61 @@ public final class ModelPackage {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * The sizes a parameterised input accepts, per axis: {@code {min, step}} (step 0: only min), from 0.4's
+     * {@code shape: {min: [...], step: [...]}} or 0.5's {@code size: {min: n, step: m}}; null for fixed shapes.
+     */
+    private static long[][] constraints(Map<String, Object> tensor, String axes) {
+        Object s = tensor.get("shape");
+        if (s instanceof Map<?, ?> m && m.get("min") != null) {
+            long[] min = longs(m.get("min"), "shape.min");
+            long[] step = m.get("step") == null ? new long[min.length] : longs(m.get("step"), "shape.step");
+            if (step.length != min.length) throw new IllegalArgumentException("shape.step does not match shape.min " + m.get("min"));
+            long[][] out = new long[axes.length()][];
+            for (int i = 0; i < out.length; i++) out[i] = new long[] {min[i], step[i]};
+            return out;
+        }
+        if (tensor.get("axes") instanceof List<?> l) {
+            long[][] out = new long[axes.length()][];
+            boolean any = false;
+            for (int i = 0; i < l.size() && i < out.length; i++) {
+                Object size = map(l.get(i), "axis").get("size");
+                if (size instanceof Map<?, ?> sm && sm.get("min") instanceof Number min) {
+                    long step = sm.get("step") instanceof Number st ? st.longValue() : 0;
+                    out[i] = new long[] {min.longValue(), step};
+                    any = true;
+                }
+            }
+            return any ? out : null;
+        }
+        return null;
+    }
+
+    /**
+     * A model that only takes some sizes (a UNet's input divisible by 16, say) declares them; an input size that
+     * breaks them would fail deep in the forward pass, so it is refused here naming the constraint.
+     */
+    private static void checkShapeConstraints(int[] xyz, long[][] constraints, String axes, boolean configured) {
+        if (constraints == null) return;
+        for (int k = 0; k < 3; k++) {
+            long[] c = constraints[axes.length() - 1 - k];
+            if (c == null) continue;
+            long v = xyz[k], min = c[0], step = c[1];
+            boolean ok = step == 0 ? v == min : v >= min && (v - min) % step == 0;
+            if (ok) continue;
+            String rule = step == 0 ? "exactly " + min : "min " + min + ", step " + step;
+            String near = "";
+            if (step > 0) {
+                long below = v < min ? -1 : min + (v - min) / step * step;
+                long above = v < min ? min : below + step;
+                near = "; valid sizes near it: " + (below < 0 ? "" : below + " or ") + above;
+            }
+            throw new IllegalArgumentException((configured ? "config.voxellens.input_size" : "the input size") + " is " + v
+                + " voxels along " + "xyz".charAt(k) + ", but the model's input shape allows " + rule
+                + " there (rdf.yaml inputs[0])" + near);
+        }
     }
 
     /** Fixed shapes as lists; parameterised ({min, step}) shapes yield their minimum, and -1 when unknown. */

@@ -99,6 +99,59 @@ class ModelPackageTest {
     }
 
     @Test
+    void shapeConstraintsAreCheckedAndAViolationNamesTheConstraint() throws IOException {
+        String v04 = """
+            format_version: 0.4.10
+            type: model
+            name: unet
+            inputs:
+              - name: input
+                axes: bczyx
+                shape: {min: [1, 1, 16, 16, 16], step: [0, 0, 16, 16, 16]}
+            outputs:
+              - {name: seg, axes: bczyx}
+            weights:
+              torchscript: {source: weights.pt}
+            config:
+              voxellens:
+                input_size: %s
+            """;
+        assertArrayEquals(new int[] {64, 48, 32}, ModelPackage.open(pkg(v04.formatted("[64, 48, 32]"))).inputSize());
+        ModelPackageException e = assertThrows(ModelPackageException.class,
+            () -> ModelPackage.open(pkg(v04.formatted("[60, 64, 64]"))));
+        assertTrue(e.getMessage().startsWith(dir.resolve("rdf.yaml") + ": "), "names the file: " + e.getMessage());
+        assertTrue(e.getMessage().contains("config.voxellens.input_size is 60 voxels along x, but the model's input shape "
+            + "allows min 16, step 16 there (rdf.yaml inputs[0]); valid sizes near it: 48 or 64"), e.getMessage());
+
+        String v05 = """
+            format_version: 0.5.3
+            type: model
+            name: unetr
+            inputs:
+              - id: raw
+                axes:
+                  - {type: batch}
+                  - {type: channel, channel_names: [ct]}
+                  - {type: space, id: z, size: {min: 32, step: 32}}
+                  - {type: space, id: y, size: {min: 32, step: 32}}
+                  - {type: space, id: x, size: {min: 32, step: 32}}
+            outputs:
+              - {id: seg, axes: [{type: batch}, {type: channel, channel_names: [bg, fg]}, {type: space, id: z}, {type: space, id: y}, {type: space, id: x}]}
+            weights:
+              torchscript: {source: weights.pt}
+            config:
+              voxellens:
+                input_size: %s
+            """;
+        assertArrayEquals(new int[] {96, 96, 64}, ModelPackage.open(pkg(v05.formatted("[96, 96, 64]"))).inputSize());
+        e = assertThrows(ModelPackageException.class, () -> ModelPackage.open(pkg(v05.formatted("[96, 96, 20]"))));
+        assertTrue(e.getMessage().contains("20 voxels along z, but the model's input shape allows min 32, step 32 there "
+            + "(rdf.yaml inputs[0]); valid sizes near it: 32"), e.getMessage());
+        assertArrayEquals(new int[] {32, 32, 32}, ModelPackage.open(pkg(v05.replace("config:\n  voxellens:\n    input_size: %s\n", ""))).inputSize(),
+            "without input_size, the smallest size the model takes");
+    }
+
+    @Test
     void errorsNameThePackageAndTheProblem() throws IOException {
         ModelPackageException e = assertThrows(ModelPackageException.class,
             () -> ModelPackage.open(pkg(V04.replace("source: weights.pt", "source: missing.pt"))));
