@@ -28,7 +28,7 @@ import org.voxellens.volumetric.Geometry;
 import org.voxellens.volumetric.Volume;
 
 /** The command line end to end, on the bundled sample and the bundled (real, trained) demo models. */
-class ExplainCommandTest {
+public class ExplainCommandTest {
 
     static final Path HOME = Path.of("..").toAbsolutePath().normalize();
     static final Path SAMPLE = HOME.resolve("samples/demo-brain.nii.gz");
@@ -41,9 +41,9 @@ class ExplainCommandTest {
     static Path demoOut;
     static Run demo;
 
-    record Run(int code, String out, String err) {}
+    public record Run(int code, String out, String err) {}
 
-    static Run cli(String... args) {
+    public static Run cli(String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
         int code = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
         return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));

@@ -31,9 +31,9 @@ import org.voxellens.xai.target.ClassLogitTarget;
  * independent reference: forward hooks on the original module (not the TorchScript) in PyTorch give the layer's
  * activations and d score / d activations, which must equal what VoxelLens reads through the package.
  */
-class PackageCommandTest {
+public class PackageCommandTest {
 
-    static final String NETS = String.join("\n",
+    public static final String NETS = String.join("\n",
         "import torch, torch.nn as nn, torch.nn.functional as F",
         "def block(i, o):",
         "    return nn.Sequential(nn.Conv3d(i, o, 3, padding=1), nn.BatchNorm3d(o), nn.ReLU(inplace=True))",
@@ -89,6 +89,27 @@ class PackageCommandTest {
         py("import sys; sys.path.insert(0, '" + tmp + "'); import torch, nets\n"
             + "torch.save(nets.randomised(nets.SkipUNet(), 1).state_dict(), '" + tmp.resolve("unet.pt") + "')\n"
             + "torch.save({'state_dict': nets.randomised(nets.ResNet3d(), 2).state_dict()}, '" + tmp.resolve("resnet.pt") + "')\n");
+    }
+
+    /**
+     * For the Fiji tests: the ResNet-style classifier of {@link #NETS}, packaged by {@code voxellens package} into
+     * {@code dir/resnet-pkg} with Grad-CAM layers layer1 and layer2.conv2 (default: the last), classes normal, lesion.
+     */
+    public static Path packagedResNet(Path dir) throws Exception {
+        Path py = RequiredTools.python3WithTorch();
+        Path file = dir.resolve("nets.py");
+        Files.writeString(file, NETS, StandardCharsets.UTF_8);
+        Process p = new ProcessBuilder(py.toString(), "-c", "import sys; sys.path.insert(0, '" + dir + "'); import torch, nets\n"
+            + "torch.save(nets.randomised(nets.ResNet3d(), 2).state_dict(), '" + dir.resolve("resnet.pt") + "')\n")
+            .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        Path pkg = dir.resolve("resnet-pkg");
+        ExplainCommandTest.Run r = ExplainCommandTest.cli("package", "--python", py.toString(), "--module", file + ":ResNet3d",
+            "--weights", dir.resolve("resnet.pt").toString(), "--input-shape", "1,1,32,32,32", "--task", "classification",
+            "--classes", "normal,lesion", "--layer", "layer1", "--layer", "layer2.conv2", "--out", pkg.toString());
+        assertEquals(0, r.code(), r.err());
+        return pkg;
     }
 
     static String py(String code) throws IOException, InterruptedException {

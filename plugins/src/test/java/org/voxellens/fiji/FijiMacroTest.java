@@ -66,6 +66,30 @@ class FijiMacroTest {
 
     @Test
     @Timeout(180)
+    void aModelPackagedByVoxelLensPackageIsExplainedWithGradCamInFiji() throws Exception {
+        // a plain nn.Module (a ResNet-style classifier) packaged by `voxellens package`: no hand-written probe methods
+        Path pkg = org.voxellens.cli.PackageCommandTest.packagedResNet(tmp);
+        Path out = tmp.resolve("packaged out");
+        String s = run(String.join("\n",
+            "run(\"Open Medical Volume...\", \"path=" + q(SAMPLE) + " series=\");",
+            "run(\"Explain Volume...\", \"model=" + q(pkg) + " target=lesion gradcam samples=4 steps=8 lut=Fire "
+                + "opacity=0.50 threshold=0.20 device=cpu\");",
+            "run(\"Export Results...\", \"output=" + q(out) + " nifti\");",
+            "s = getTitle();"), tmp.resolve("p.txt"));
+        assertEquals("demo-brain.nii.gz - gradcam", s);
+        for (String m : List.of("gradcam")) {
+            Volume map = NiftiReader.read(out.resolve(m + ".nii.gz")).volume();
+            double sum = 0;
+            for (float v : map.data()) {
+                assertTrue(Float.isFinite(v));
+                sum += Math.abs(v);
+            }
+            assertTrue(sum > 0, m + ": a non-zero map from the packaged model");
+        }
+    }
+
+    @Test
+    @Timeout(180)
     void recordedLinesOfEveryCommandReplayAndWriteResults() throws Exception {
         Path out = tmp.resolve("export out"), scores = tmp.resolve("scores.csv");
         // a model folder holding only the demo classifier, so that it is the package Explain Volume offers first
