@@ -109,6 +109,7 @@ final class ExplainJob {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(r.input() + ": " + e.getMessage(), e);
             }
+            model.batchNote().ifPresent(n -> log.println("Note   " + n));
             log.println("Target " + res.target().describe());
             log.println("Output " + describe(res.prediction()));
 
@@ -292,6 +293,7 @@ final class ExplainJob {
         m.put("input_size_xyz", pkg.inputSize());
         m.put("preprocessing", pkg.preprocessing().stream().map(p -> Map.of("name", p.name(), "kwargs", p.kwargs())).toList());
         m.put("device", model.device());
+        model.batchNote().ifPresent(n -> m.put("batch_note", n));
         s.put("model", m);
         s.put("model_grid", geometry(res.modelGrid()));
         s.put("target", res.target().parameters());

@@ -43,6 +43,7 @@ public final class TorchModel implements AutoCloseable {
     private final boolean graphOptimizer = Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "false"));
 
     private final EngineGuard.Report engineCheck;
+    private volatile String batchNote;
 
     private TorchModel(ModelPackage pkg, Model model, PtSymbolBlock block, Device device, EngineGuard.Report engineCheck) {
         this.pkg = pkg;
@@ -83,6 +84,10 @@ public final class TorchModel implements AutoCloseable {
 
     /** Plain forward pass without gradients: {@code [B, C, z, y, x]} in, the model's output out. */
     public Tensor forward(Tensor input) {
+        return batched(input.dim(0), () -> forwardOnce(input), i -> forwardOnce(input.sample(i)), TorchModel::concat);
+    }
+
+    private Tensor forwardOnce(Tensor input) {
         checkInput(input);
         count(input);
         try (NDManager m = model.getNDManager().newSubManager(device)) {
@@ -106,6 +111,12 @@ public final class TorchModel implements AutoCloseable {
      * sum is differentiated, and samples do not interact, so one backward gives every per-sample gradient.
      */
     public ScoredGradients inputGradients(Tensor batch, Target target) {
+        return batched(batch.dim(0), () -> inputGradientsOnce(batch, target), i -> inputGradientsOnce(batch.sample(i), target),
+            parts -> new ScoredGradients(concatScores(parts.stream().map(ScoredGradients::scores).toList()),
+                concat(parts.stream().map(ScoredGradients::gradients).toList())));
+    }
+
+    private ScoredGradients inputGradientsOnce(Tensor batch, Target target) {
         checkInput(batch);
         count(batch);
         try (NDManager m = model.getNDManager().newSubManager(device)) {
@@ -124,6 +135,10 @@ public final class TorchModel implements AutoCloseable {
 
     /** Target scores {@code [B]} of a batch, without gradients (baselines, completeness checks). */
     public float[] scores(Tensor batch, Target target) {
+        return batched(batch.dim(0), () -> scoresOnce(batch, target), i -> scoresOnce(batch.sample(i), target), TorchModel::concatScores);
+    }
+
+    private float[] scoresOnce(Tensor batch, Target target) {
         checkInput(batch);
         count(batch);
         try (NDManager m = model.getNDManager().newSubManager(device)) {
@@ -175,6 +190,11 @@ public final class TorchModel implements AutoCloseable {
          * first corner, then sizes sx, sy, sz, in voxels; all channels) set to {@code value}. Forward only.
          */
         public float[] scoresWithBoxes(List<int[]> boxes, float value, Target target) {
+            return batched(boxes.size(), () -> scoresWithBoxesOnce(boxes, value, target),
+                i -> scoresWithBoxesOnce(List.of(boxes.get(i)), value, target), TorchModel::concatScores);
+        }
+
+        private float[] scoresWithBoxesOnce(List<int[]> boxes, float value, Target target) {
             int b = boxes.size();
             count(b);
             boolean grad = JniUtils.isGradMode();
@@ -253,17 +273,22 @@ public final class TorchModel implements AutoCloseable {
             if (noise.length != (long) b * input.size()) {
                 throw new IllegalArgumentException("noise for " + b + " samples needs " + (long) b * input.size() + " values, got " + noise.length);
             }
-            add(b, target, m -> m.create(noise, new Shape(input.batchShape(b))).addi(x));
+            int n = input.size();
+            batched(b, () -> add(b, target, m -> m.create(noise, new Shape(input.batchShape(b))).addi(x)),
+                i -> add(1, target, m -> m.create(Arrays.copyOfRange(noise, i * n, (i + 1) * n), new Shape(input.batchShape(1))).addi(x)),
+                parts -> null);
         }
 
         /** Adds the gradients of the path points {@code baseline + alpha[i] (input - baseline)}. */
         public void addPath(float[] alphas, Target target) {
             if (diff == null) throw new IllegalStateException("path points need a baseline");
             int b = alphas.length;
-            add(b, target, m -> m.create(alphas, new Shape(b, 1, 1, 1, 1)).mul(diff).addi(base));
+            batched(b, () -> add(b, target, m -> m.create(alphas, new Shape(b, 1, 1, 1, 1)).mul(diff).addi(base)),
+                i -> add(1, target, m -> m.create(new float[] {alphas[i]}, new Shape(1, 1, 1, 1, 1)).mul(diff).addi(base)),
+                parts -> null);
         }
 
-        private void add(int b, Target target, java.util.function.Function<NDManager, NDArray> batchOf) {
+        private Void add(int b, Target target, java.util.function.Function<NDManager, NDArray> batchOf) {
             count(b);
             try (NDManager m = manager.newSubManager(device)) {
                 withGrad(() -> {
@@ -281,6 +306,7 @@ public final class TorchModel implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw engineError("gradient pass on " + b + " samples", input, e);
             }
+            return null;
         }
 
         private NDArray accumulate(NDArray acc, NDArray batchSum) {
@@ -310,6 +336,13 @@ public final class TorchModel implements AutoCloseable {
 
     /** The layer's activations and d score / d activations, through the layer's probe method (batch of 1 or more). */
     public LayerGradients layerGradients(Tensor input, Target target, GradCamLayer layer) {
+        return batched(input.dim(0), () -> layerGradientsOnce(input, target, layer), i -> layerGradientsOnce(input.sample(i), target, layer),
+            parts -> new LayerGradients(concat(parts.stream().map(LayerGradients::activations).toList()),
+                concat(parts.stream().map(LayerGradients::gradients).toList()),
+                concatScores(parts.stream().map(LayerGradients::scores).toList())));
+    }
+
+    private LayerGradients layerGradientsOnce(Tensor input, Target target, GradCamLayer layer) {
         checkInput(input);
         count(input);
         try (NDManager m = model.getNDManager().newSubManager(device)) {
@@ -328,6 +361,58 @@ public final class TorchModel implements AutoCloseable {
                 + ": the TorchScript methods " + layer.activationMethod() + "/" + layer.probeMethod() + " failed: " + oneLine(e), e);
         }
     }
+
+    /**
+     * Runs a pass over b samples. A model that fails at batch b but runs one sample (a TorchScript traced at batch 1
+     * with the batch size baked in) is run one sample at a time from then on; {@link #batchNote} says so.
+     */
+    private <T> T batched(long b, java.util.function.Supplier<T> whole, java.util.function.IntFunction<T> one,
+                          java.util.function.Function<List<T>, T> join) {
+        if (b > 1 && batchNote != null) return join.apply(each((int) b, one, null));
+        try {
+            return whole.get();
+        } catch (IllegalArgumentException | java.util.concurrent.CancellationException e) {
+            throw e; // a shape the package does not take, or the user's cancel: not the model's batch limit
+        } catch (RuntimeException e) {
+            if (b <= 1) throw e;
+            T first;
+            try {
+                first = one.apply(0);
+            } catch (RuntimeException alone) {
+                throw e;
+            }
+            batchNote = "the model fails at batch " + b + " but runs one sample at a time, so VoxelLens runs it that way "
+                + "(slower; re-export it with a dynamic batch axis): " + oneLine(e);
+            return join.apply(each((int) b, one, first));
+        }
+    }
+
+    private static <T> List<T> each(int b, java.util.function.IntFunction<T> one, T first) {
+        List<T> parts = new java.util.ArrayList<>();
+        for (int i = 0; i < b; i++) parts.add(i == 0 && first != null ? first : one.apply(i));
+        return parts;
+    }
+
+    private static Tensor concat(List<Tensor> parts) {
+        Tensor t0 = parts.get(0);
+        float[] d = new float[t0.size() * parts.size()];
+        for (int i = 0; i < parts.size(); i++) System.arraycopy(parts.get(i).data(), 0, d, i * t0.size(), t0.size());
+        return new Tensor(d, t0.batchShape(parts.size()));
+    }
+
+    private static float[] concatScores(List<float[]> parts) {
+        int n = parts.stream().mapToInt(p -> p.length).sum();
+        float[] d = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, d, at, p.length);
+            at += p.length;
+        }
+        return d;
+    }
+
+    /** Set once a batched pass failed where single samples run: what happened and what VoxelLens does; else empty. */
+    public java.util.Optional<String> batchNote() { return java.util.Optional.ofNullable(batchNote); }
 
     /**
      * Native arrays held by this model's NDManager tree right now (its parameters and whatever a caller left open).
