@@ -58,8 +58,7 @@ public final class TorchModel implements AutoCloseable {
      * check there ({@link EngineGuard}; throws {@link EngineGuard.EngineCheckException} if it fails).
      */
     public static TorchModel load(ModelPackage pkg, DeviceSpec spec) throws IOException {
-        Engines.configureOffline();
-        Device device = Engines.resolve(spec);
+        Device device = Engines.resolve(spec); // configures the engine start first
         EngineGuard.Report check = Engines.check(device);
         Model model = Model.newInstance(pkg.name(), device, "PyTorch");
         try {
@@ -368,7 +367,7 @@ public final class TorchModel implements AutoCloseable {
      */
     private <T> T batched(long b, java.util.function.Supplier<T> whole, java.util.function.IntFunction<T> one,
                           java.util.function.Function<List<T>, T> join) {
-        if (b > 1 && batchNote != null) return join.apply(each((int) b, one, null));
+        if (b > 1 && batchNote != null) return join.apply(each((int) b, one, new java.util.ArrayList<>()));
         try {
             return whole.get();
         } catch (IllegalArgumentException | java.util.concurrent.CancellationException e) {
@@ -383,14 +382,15 @@ public final class TorchModel implements AutoCloseable {
             }
             batchNote = "the model fails at batch " + b + " but runs one sample at a time, so VoxelLens runs it that way "
                 + "(slower; re-export it with a dynamic batch axis): " + oneLine(e);
-            return join.apply(each((int) b, one, first));
+            // a list that takes null: the passes that sum gradients natively return Void
+            return join.apply(each((int) b, one, new java.util.ArrayList<>(java.util.Collections.singletonList(first))));
         }
     }
 
-    private static <T> List<T> each(int b, java.util.function.IntFunction<T> one, T first) {
-        List<T> parts = new java.util.ArrayList<>();
-        for (int i = 0; i < b; i++) parts.add(i == 0 && first != null ? first : one.apply(i));
-        return parts;
+    /** Runs the samples not yet in {@code done} (the first ones may be), one at a time. */
+    private static <T> List<T> each(int b, java.util.function.IntFunction<T> one, List<T> done) {
+        for (int i = done.size(); i < b; i++) done.add(one.apply(i));
+        return done;
     }
 
     private static Tensor concat(List<Tensor> parts) {
