@@ -100,8 +100,9 @@ final class ExplainJob {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             log.printf(Locale.ROOT, "Model  %s (%s, %s) on %s%n", pkg.name(), pkg.task().name().toLowerCase(Locale.ROOT),
                 r.model(), model.device());
-            log.println("Engine libtorch " + TorchModel.Engines.versions().get("libtorch") + " (" + TorchModel.Engines.libtorchBuild()
-                + "); " + model.engineCheck().describe());
+            Map<String, String> engine = TorchModel.Engines.versions();
+            log.println("Engine libtorch " + engine.get("libtorch") + " (" + engine.get("libtorch_build") + "); "
+                + model.engineCheck().describe());
             Explainer.Result res;
             try {
                 announceCost(pkg, source, methods, r.tiling());

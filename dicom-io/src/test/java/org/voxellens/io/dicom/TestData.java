@@ -61,6 +61,7 @@ final class TestData {
         RequiredTools.program("dcmconv", "dcmtk");
         RequiredTools.program("dcmcjpeg", "dcmtk");
         RequiredTools.program("dcmdjpeg", "dcmtk");
+        RequiredTools.program("dcmdjpls", "dcmtk");
     }
 
     /** dciodvfy's verdict on a file: the error lines (empty = 0 errors). */

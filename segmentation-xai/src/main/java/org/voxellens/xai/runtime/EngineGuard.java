@@ -89,14 +89,9 @@ public final class EngineGuard {
 
     /** The engine failed its known-answer check: nothing may be computed with it. */
     public static final class EngineCheckException extends IllegalStateException {
-        private final transient Report report;
-
-        EngineCheckException(String message, Report report) {
+        EngineCheckException(String message) {
             super(message);
-            this.report = report;
         }
-
-        public Report report() { return report; }
     }
 
     /**
@@ -118,11 +113,6 @@ public final class EngineGuard {
         }
     }
 
-    /** The report for a device already verified, or null. */
-    public static synchronized Report report(Device device) {
-        return VERIFIED.get(device.toString()) instanceof Report r ? r : null;
-    }
-
     private static Report decide(NDManager root, Device device) {
         ConvolutionKernels.Choice choice = ConvolutionKernels.choice();
         String cpu = cpuDescription();
@@ -132,9 +122,12 @@ public final class EngineGuard {
             // would differ from float32 PyTorch by ~1e-3. Full float32 is what the references and users expect.
             LibtorchContext.find().ifPresent(c -> c.setCuDnnTf32(false));
         }
-        if (choice == ConvolutionKernels.Choice.LIBTORCH && !ConvolutionKernels.useLibtorch()) {
+        // both oneDNN choices failed here before: no need to run them again before libtorch's own
+        boolean neither = choice == ConvolutionKernels.Choice.AUTO && !device.isGpu()
+            && ConvolutionKernels.current() == ConvolutionKernels.Kernels.ONEDNN && record.fullIsaFailed() && record.sse41Failed();
+        if ((choice == ConvolutionKernels.Choice.LIBTORCH || neither) && !ConvolutionKernels.useLibtorch()) {
             throw new EngineCheckException("VOXELLENS_CONV_KERNELS=" + choice.setting() + ": libtorch's switches cannot be "
-                + "reached in this process (JNA or the libtorch_cpu symbols are missing); use auto", null);
+                + "reached in this process (JNA or the libtorch_cpu symbols are missing); use auto");
         }
         EngineCheck.Result first = EngineCheck.run(root, device);
         ConvolutionKernels.afterFirstConvolution();
@@ -164,7 +157,7 @@ public final class EngineGuard {
         } else {
             s.append("Report this CPU (docs/performance.md, \"Engine check\").");
         }
-        return new EngineCheckException(s.toString(), new Report(choice, r, other, cpu));
+        return new EngineCheckException(s.toString());
     }
 
     /** vendor-family-model-stepping and a hash of the CPU flags: which machines share an {@link EngineCheckRecord}. */
@@ -175,13 +168,21 @@ public final class EngineGuard {
             + field(lines, "stepping") + "-" + Integer.toHexString(field(lines, "flags").hashCode());
     }
 
+    private static volatile List<String> cpuinfo;
+
+    /** /proc/cpuinfo's lines (read once: the CPU does not change), empty where there is none. */
     private static List<String> cpuinfo() {
-        try {
-            Path info = Path.of("/proc/cpuinfo");
-            return Files.isReadable(info) ? Files.readAllLines(info) : List.of();
-        } catch (IOException e) {
-            return List.of();
+        List<String> lines = cpuinfo;
+        if (lines == null) {
+            try {
+                Path info = Path.of("/proc/cpuinfo");
+                lines = Files.isReadable(info) ? List.copyOf(Files.readAllLines(info)) : List.of();
+            } catch (IOException e) {
+                lines = List.of();
+            }
+            cpuinfo = lines;
         }
+        return lines;
     }
 
     /** e.g. "AMD EPYC (AuthenticAMD family 26 model 2; AVX-512, no AMX)", from /proc/cpuinfo where there is one. */

@@ -23,10 +23,8 @@ final class LibtorchContext {
     private final Function setOneDnn;
     private final Function oneDnn;
     private final Function setTf32CuDnn;
-    private final String library;
 
-    private LibtorchContext(NativeLibrary lib, String library) {
-        this.library = library;
+    private LibtorchContext(NativeLibrary lib) {
         this.context = lib.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
         this.setOneDnn = lib.getFunction("_ZN2at7Context20setUserEnabledMkldnnEb");
         this.oneDnn = lib.getFunction("_ZNK2at7Context17userEnabledMkldnnEv");
@@ -41,7 +39,7 @@ final class LibtorchContext {
         try {
             Optional<String> path = loadedLibrary("libtorch_cpu.");
             if (path.isEmpty()) return Optional.empty();
-            LibtorchContext c = new LibtorchContext(NativeLibrary.getInstance(path.get()), path.get());
+            LibtorchContext c = new LibtorchContext(NativeLibrary.getInstance(path.get()));
             c.oneDnnEnabled(); // proves the calls work before anyone relies on them
             return Optional.of(c);
         } catch (IOException | LinkageError | RuntimeException e) {
@@ -62,8 +60,6 @@ final class LibtorchContext {
     void setCuDnnTf32(boolean allowed) {
         setTf32CuDnn.invokeVoid(new Object[] {context, allowed});
     }
-
-    String library() { return library; }
 
     private static Optional<String> loadedLibrary(String namePrefix) throws IOException {
         Path maps = Path.of("/proc/self/maps");
