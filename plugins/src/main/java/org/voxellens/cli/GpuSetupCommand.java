@@ -114,11 +114,9 @@ final class GpuSetupCommand implements Callable<Integer> {
         if (!Files.isRegularFile(lib.resolve("libtorch.so"))) {
             throw new IllegalArgumentException(dir + ": no libtorch.so here or in its lib folder");
         }
-        Path root = lib.getParent();
-        String version = null;
-        for (Path v : new Path[] {root == null ? null : root.resolve("build-version"), lib.resolve("../build-version")}) {
-            if (v != null && Files.isRegularFile(v)) version = Files.readString(v, StandardCharsets.UTF_8).strip();
-        }
+        // a libtorch archive names its build in build-version beside lib/, e.g. "2.7.1+cu128"
+        Path v = lib.toAbsolutePath().getParent() == null ? null : lib.toAbsolutePath().getParent().resolve("build-version");
+        String version = v != null && Files.isRegularFile(v) ? Files.readString(v, StandardCharsets.UTF_8).strip() : null;
         String cuda = null;
         if (version != null && version.contains("+cu")) {
             String c = version.substring(version.indexOf("+cu") + 3).replaceAll("[^0-9]", "");
