@@ -131,6 +131,18 @@ def add_layer_methods(wrapper, layer, module):
     return ident
 
 
+def write_atomic(path, text):
+    """Writes a file of the package through a temporary file and a rename: never half a file."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def yaml_list(values):
     return "[" + ", ".join(str(v) for v in values) + "]"
 
@@ -293,11 +305,10 @@ def main():
                   "      probe_method: forward_probe_" + ident,
                   "      activation_method: activations_" + ident,
                   "      shape: " + yaml_list(known[l])]
-    with open(os.path.join(a.out, "rdf.yaml"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    with open(os.path.join(a.out, "README.md"), "w") as f:
-        f.write("# %s\n\nPackaged by `voxellens package` from `%s` (weights `%s`), torch %s. Grad-CAM layers: %s.\n"
-                % (name, a.module, a.weights or "as constructed", torch.__version__, ", ".join(chosen)))
+    write_atomic(os.path.join(a.out, "README.md"), "# %s\n\nPackaged by `voxellens package` from `%s` (weights `%s`), "
+                 "torch %s. Grad-CAM layers: %s.\n" % (name, a.module, a.weights or "as constructed", torch.__version__, ", ".join(chosen)))
+    # the description last: a folder without it is not a package, so an interrupted run leaves none
+    write_atomic(os.path.join(a.out, "rdf.yaml"), "\n".join(lines) + "\n")
     for s in sorted(said):
         print("note: " + s)
     print("package written to %s: model.pt (sha256 %s), rdf.yaml; Grad-CAM layers %s; self-check passed "
