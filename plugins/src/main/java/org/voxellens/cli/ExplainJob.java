@@ -113,6 +113,7 @@ final class ExplainJob {
             model.batchNote().ifPresent(n -> log.println("Note   " + n));
             log.println("Target " + res.target().describe());
             log.println("Output " + describe(res.prediction()));
+            if (res.prediction().head().sigmoid()) log.println("Note   output read as " + res.prediction().head().describe());
 
             List<HtmlReport.Section> sections = new ArrayList<>();
             List<Map<String, Object>> methodJson = new ArrayList<>();
@@ -201,7 +202,10 @@ final class ExplainJob {
         }
         if (res.prediction().labels() != null) {
             List<DicomResultWriter.Segment> segments = new ArrayList<>();
-            for (int c = 1; c < pkg.classNames().size(); c++) segments.add(DicomResultWriter.Segment.lesion(pkg.className(c)));
+            var head = res.prediction().head();
+            // label c of the label map is class c (0: background); a softmax model without class names writes no SEG, as before
+            int classes = head.sigmoid() || !pkg.classNames().isEmpty() ? head.classes() : 0;
+            for (int c = 1; c < classes; c++) segments.add(DicomResultWriter.Segment.lesion(head.className(c)));
             if (!segments.isEmpty()) {
                 written.add(dicomEntry("segmentation", "seg",
                     writer.writeSegmentation(study, res.prediction().labels(), segments, out.file("segmentation-seg.dcm"))));
@@ -214,17 +218,21 @@ final class ExplainJob {
     /** What the expensive methods will cost, before they start (occlusion's model evaluations, sliding-window tiles). */
     private void announceCost(ModelPackage pkg, Volume source, List<AttributionMethod> methods, Tiling tiling) {
         int tiles = 1;
+        int[] size = ModelGrid.inputSize(source.geometry(), pkg);
+        if (pkg.parameterisedSize()) {
+            log.printf(Locale.ROOT, "Grid   model input %s voxels, %s%n", dims(size), ModelGrid.sizeChoice(pkg, size));
+        }
         if (Explainer.slidingWindow(pkg)) {
-            SlidingWindow w = SlidingWindow.of(ModelGrid.covering(source.geometry(), pkg).dims(), pkg.inputSize(), tiling.overlap());
+            SlidingWindow w = SlidingWindow.of(ModelGrid.covering(source.geometry(), pkg).dims(), size, tiling.overlap());
             tiles = w.count();
             log.printf(Locale.ROOT, "Tiles  %d of %s voxels (overlap %.2f) cover the volume at the model's spacing%n", tiles,
-                dims(pkg.inputSize()), tiling.overlap());
+                dims(size), tiling.overlap());
         }
         for (AttributionMethod m : methods) {
             if (m instanceof Occlusion o) {
-                long n = o.plannedEvaluations(pkg.inputSize());
+                long n = o.plannedEvaluations(size);
                 log.printf(Locale.ROOT, "Plan   occlusion: at most %d model evaluations per model input%s (plain fine occlusion: %d)%n",
-                    n, tiles > 1 ? " x " + tiles + " tiles (tiles outside the target are skipped)" : "", o.fullFineEvaluations(pkg.inputSize()));
+                    n, tiles > 1 ? " x " + tiles + " tiles (tiles outside the target are skipped)" : "", o.fullFineEvaluations(size));
             }
         }
     }
@@ -291,7 +299,9 @@ final class ExplainJob {
         m.put("sha256", sha);
         m.put("task", pkg.task().name().toLowerCase(Locale.ROOT));
         m.put("classes", pkg.classNames());
-        m.put("input_size_xyz", pkg.inputSize());
+        m.put("input_size_xyz", res.modelGrid().dims());
+        if (pkg.parameterisedSize()) m.put("input_sizes_xyz", pkg.describeSizes());
+        m.put("output_head", res.prediction().head().describe());
         m.put("preprocessing", pkg.preprocessing().stream().map(p -> Map.of("name", p.name(), "kwargs", p.kwargs())).toList());
         m.put("device", model.device());
         model.batchNote().ifPresent(n -> m.put("batch_note", n));

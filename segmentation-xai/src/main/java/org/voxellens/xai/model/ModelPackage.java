@@ -42,6 +42,9 @@ public final class ModelPackage {
     private final String defaultTarget;
     private final List<GradCamLayer> gradCamLayers;
     private final String defaultGradCamLayer;
+    private final String outputActivation;
+    private final double threshold;
+    private final long[][] sizeRules;
 
     private ModelPackage(Builder b) {
         this.folder = b.folder;
@@ -59,6 +62,9 @@ public final class ModelPackage {
         this.defaultTarget = b.defaultTarget;
         this.gradCamLayers = List.copyOf(b.gradCamLayers);
         this.defaultGradCamLayer = b.defaultGradCamLayer;
+        this.outputActivation = b.outputActivation;
+        this.threshold = b.threshold;
+        this.sizeRules = b.sizeRules;
     }
 
     /** Reads the package in {@code folder} (or the descriptor file itself). */
@@ -161,13 +167,32 @@ public final class ModelPackage {
         for (int v : b.inputSize) {
             if (v <= 0) throw new IllegalArgumentException("the model's input size must be fixed and positive: set config.voxellens.input_size");
         }
-        checkShapeConstraints(b.inputSize, constraints(input, b.inputAxes), b.inputAxes, vl.get("input_size") != null);
+        long[][] rules = constraints(input, b.inputAxes);
+        checkShapeConstraints(b.inputSize, rules, b.inputAxes, vl.get("input_size") != null);
+        if (vl.get("input_size") == null && rules != null) {
+            // x, y, z order like inputSize; an axis without a rule keeps its size
+            b.sizeRules = new long[3][];
+            for (int k = 0; k < 3; k++) {
+                long[] r = rules[b.inputAxes.length() - 1 - k];
+                b.sizeRules[k] = r == null ? new long[] {b.inputSize[k], 0} : r.clone();
+            }
+            boolean any = false;
+            for (long[] r : b.sizeRules) any |= r[1] > 0;
+            if (!any) b.sizeRules = null;
+        }
         if (vl.get("spacing") != null) b.spacing = doubles(vl.get("spacing"), "config.voxellens.spacing");
 
         if (vl.get("class_names") != null) {
             for (Object o : list(vl.get("class_names"), "config.voxellens.class_names")) b.classNames.add(o.toString());
         }
         b.defaultTarget = vl.get("default_target") == null ? null : vl.get("default_target").toString();
+        b.outputActivation = outputActivation(vl, map(outputs.get(0), "outputs[0]"));
+        if (vl.get("threshold") != null) {
+            b.threshold = ((Number) vl.get("threshold")).doubleValue();
+            if (!(b.threshold > 0 && b.threshold < 1)) {
+                throw new IllegalArgumentException("config.voxellens.threshold must be a probability between 0 and 1, got " + vl.get("threshold"));
+            }
+        }
 
         for (Object o : list(vl.getOrDefault("gradcam_layers", List.of()), "config.voxellens.gradcam_layers")) {
             Map<String, Object> l = map(o, "gradcam layer");
@@ -200,10 +225,55 @@ public final class ModelPackage {
     public String defaultTarget() { return defaultTarget; }
     public List<GradCamLayer> gradCamLayers() { return gradCamLayers; }
     public String defaultGradCamLayer() { return defaultGradCamLayer; }
+    /** softmax, sigmoid, or null: decided by the output's channel count (one channel: sigmoid). */
+    public String outputActivation() { return outputActivation; }
+    /** Probability above which a sigmoid head's class is present (config.voxellens.threshold, default 0.5). */
+    public double threshold() { return threshold; }
+
+    /**
+     * Whether the model takes a range of input sizes (bioimage.io {@code shape: {min, step}} or 0.5 {@code size:
+     * {min, step}}) and config.voxellens.input_size does not fix one: then the grid is chosen per volume.
+     */
+    public boolean parameterisedSize() { return sizeRules != null; }
+
+    /** The smallest size the model takes that is at least {@code wanted} on every axis (x, y, z); fixed sizes as they are. */
+    public int[] sizeAtLeast(int[] wanted) {
+        if (sizeRules == null) return inputSize();
+        int[] out = new int[3];
+        for (int k = 0; k < 3; k++) {
+            long min = sizeRules[k][0], step = sizeRules[k][1];
+            long v = step == 0 || wanted[k] <= min ? min : min + (wanted[k] - min + step - 1) / step * step;
+            out[k] = Math.toIntExact(v);
+        }
+        return out;
+    }
+
+    /** Whether the model takes this spatial size (x, y, z). */
+    public boolean takesSize(int[] xyz) {
+        if (sizeRules == null) return java.util.Arrays.equals(xyz, inputSize);
+        for (int k = 0; k < 3; k++) {
+            long min = sizeRules[k][0], step = sizeRules[k][1];
+            if (step == 0 ? xyz[k] != min : xyz[k] < min || (xyz[k] - min) % step != 0) return false;
+        }
+        return true;
+    }
+
+    /** The input rule in words, x y z: "min 16 step 16 on every axis" or "48×48×48". */
+    public String describeSizes() {
+        if (sizeRules == null) return inputSize[0] + "×" + inputSize[1] + "×" + inputSize[2];
+        List<String> axes = new ArrayList<>();
+        for (long[] r : sizeRules) axes.add(r[1] == 0 ? Long.toString(r[0]) : r[0] + "+" + r[1] + "k");
+        return String.join("×", axes);
+    }
 
     /** Model input tensor shape at batch {@code b}: {@code [b, C, z, y, x]}. */
     public long[] inputShape(int batch) {
-        return new long[] {batch, channels, inputSize[2], inputSize[1], inputSize[0]};
+        return inputShape(batch, inputSize);
+    }
+
+    /** Input tensor shape at batch {@code b} for a spatial size (x, y, z) the model takes. */
+    public long[] inputShape(int batch, int[] xyz) {
+        return new long[] {batch, channels, xyz[2], xyz[1], xyz[0]};
     }
 
     /** What a user runs to give any nn.Module Grad-CAM layers (README, "Your own model"). */
@@ -381,6 +451,31 @@ public final class ModelPackage {
         return out;
     }
 
+    /**
+     * config.voxellens.output_activation, else a sigmoid (0.4 {@code name}, 0.5 {@code id}) in the output's
+     * bioimage.io postprocessing, else null (decided by the channel count).
+     */
+    private static String outputActivation(Map<String, Object> vl, Map<String, Object> output) {
+        Object declared = vl.get("output_activation");
+        if (declared != null) {
+            String a = declared.toString().toLowerCase(Locale.ROOT);
+            if (!a.equals("softmax") && !a.equals("sigmoid")) {
+                throw new IllegalArgumentException("config.voxellens.output_activation must be softmax or sigmoid, got " + declared);
+            }
+            return a;
+        }
+        if (output.get("postprocessing") instanceof List<?> steps) {
+            for (Object step : steps) {
+                if (step instanceof Map<?, ?> m) {
+                    Object id = m.get("name") != null ? m.get("name") : m.get("id");
+                    if ("sigmoid".equals(String.valueOf(id))) return "sigmoid";
+                    if ("softmax".equals(String.valueOf(id))) return "softmax";
+                }
+            }
+        }
+        return null;
+    }
+
     private static long[] longs(Object o, String what) {
         List<Object> l = list(o, what);
         long[] v = new long[l.size()];
@@ -426,5 +521,8 @@ public final class ModelPackage {
         String defaultTarget;
         final List<GradCamLayer> gradCamLayers = new ArrayList<>();
         String defaultGradCamLayer;
+        String outputActivation;
+        double threshold = 0.5;
+        long[][] sizeRules;
     }
 }

@@ -21,6 +21,7 @@ import org.voxellens.xai.model.ModelTask;
 import org.voxellens.xai.model.Preprocessing;
 import org.voxellens.xai.runtime.Tensor;
 import org.voxellens.xai.runtime.TorchModel;
+import org.voxellens.xai.target.OutputHead;
 import org.voxellens.xai.target.Target;
 import org.voxellens.xai.target.TargetSpec;
 
@@ -80,13 +81,13 @@ public final class Explainer {
         Geometry grid = ModelGrid.of(source.geometry(), pkg);
         Volume resampled = Resampler.resample(source, grid, Interpolation.LINEAR, 0f);
         Volume prepared = Preprocessing.apply(pkg.preprocessing(), resampled);
-        Tensor input = new Tensor(prepared.data(), pkg.inputShape(1));
+        Tensor input = new Tensor(prepared.data(), pkg.inputShape(1, grid.dims()));
         List<Metric> metricList = metrics == null ? List.of() : metrics.create(grid);
 
         long t0 = System.nanoTime();
         Tensor output = model.forward(input);
         double forwardSeconds = (System.nanoTime() - t0) / 1e9;
-        checkOutput(pkg, output);
+        checkOutput(pkg, input, output);
         float[] roiOnGrid = roi == null ? null : maskOnGrid(roi, grid);
         Target target = targetSpec.resolve(pkg, output, roiOnGrid);
         Prediction prediction = Prediction.of(pkg, output, grid, source.geometry());
@@ -106,14 +107,14 @@ public final class Explainer {
         return new Result(grid, input, output, target, prediction, results, forwardSeconds);
     }
 
-    static void checkOutput(ModelPackage pkg, Tensor output) {
+    static void checkOutput(ModelPackage pkg, Tensor input, Tensor output) {
         long[] s = output.shape();
         if (pkg.task() == ModelTask.CLASSIFICATION && s.length != 2) {
             throw new IllegalArgumentException("model " + pkg.name() + " is declared a classifier but returned shape "
                 + Arrays.toString(s) + "; expected [batch, classes]");
         }
         if (pkg.task() == ModelTask.SEGMENTATION) {
-            long[] in = pkg.inputShape(1);
+            long[] in = input.shape();
             if (s.length != 5 || s[2] != in[2] || s[3] != in[3] || s[4] != in[4]) {
                 throw new IllegalArgumentException("model " + pkg.name() + " is declared a segmentation model but returned shape "
                     + Arrays.toString(s) + "; expected [batch, classes, " + in[2] + ", " + in[3] + ", " + in[4] + "]");
@@ -156,42 +157,24 @@ public final class Explainer {
 
     /**
      * What the model said: class probabilities for a classifier; for a segmentation model the per-class voxel
-     * counts and the label map on the source grid.
+     * counts and the label map on the source grid; and how the output was read ({@link OutputHead}).
      */
     public record Prediction(Map<String, Double> probabilities, String predictedClass, Map<String, Long> voxelCounts,
-                             Volume labels) {
+                             Volume labels, OutputHead head) {
 
         static Prediction of(ModelPackage pkg, Tensor output, Geometry grid, Geometry source) {
-            int classes = (int) output.dim(1);
+            OutputHead head = OutputHead.of(pkg, (int) output.dim(1));
             if (pkg.task() == ModelTask.CLASSIFICATION) {
                 float[] z = output.data();
-                double max = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < classes; c++) max = Math.max(max, z[c]);
-                double sum = 0;
-                double[] e = new double[classes];
-                for (int c = 0; c < classes; c++) sum += e[c] = Math.exp(z[c] - max);
-                Map<String, Double> p = new LinkedHashMap<>();
-                int best = 0;
-                for (int c = 0; c < classes; c++) {
-                    p.put(pkg.className(c), e[c] / sum);
-                    if (e[c] > e[best]) best = c;
-                }
-                return new Prediction(p, pkg.className(best), Map.of(), null);
+                return new Prediction(head.probabilities(z), head.className(head.predictedClass(z)), Map.of(), null, head);
             }
-            int n = output.sampleSize() / classes;
-            float[] d = output.data();
-            float[] labels = new float[n];
-            long[] counts = new long[classes];
-            for (int v = 0; v < n; v++) {
-                int best = 0;
-                for (int c = 1; c < classes; c++) if (d[c * n + v] > d[best * n + v]) best = c;
-                labels[v] = best;
-                counts[best]++;
-            }
+            float[] labels = head.labels(output.data());
+            long[] counts = new long[head.classes()];
+            for (float l : labels) counts[(int) l]++;
             Map<String, Long> cnt = new LinkedHashMap<>();
-            for (int c = 0; c < classes; c++) cnt.put(pkg.className(c), counts[c]);
+            for (int c = 0; c < head.classes(); c++) cnt.put(head.className(c), counts[c]);
             Volume onSource = Resampler.resample(new Volume(grid, labels), source, Interpolation.NEAREST, 0f);
-            return new Prediction(Map.of(), null, cnt, onSource);
+            return new Prediction(Map.of(), null, cnt, onSource, head);
         }
     }
 }

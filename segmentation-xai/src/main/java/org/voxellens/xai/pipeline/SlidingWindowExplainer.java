@@ -73,7 +73,8 @@ final class SlidingWindowExplainer {
         List<Metric> metricList = metrics == null ? List.of() : metrics.create(grid);
         float[] prepared = Preprocessing.apply(pkg.preprocessing(),
             Resampler.resample(source, grid, Interpolation.LINEAR, 0f)).data();
-        SlidingWindow window = SlidingWindow.of(grid.dims(), pkg.inputSize(), tiling.overlap());
+        int[] tile = ModelGrid.inputSize(source.geometry(), pkg);
+        SlidingWindow window = SlidingWindow.of(grid.dims(), tile, tiling.overlap());
         float[] weightSum = window.weightSum();
         long[] full = {1, 1, grid.nz(), grid.ny(), grid.nx()};
 
@@ -120,8 +121,9 @@ final class SlidingWindowExplainer {
             int b = Math.min(batch, tiles - start);
             float[] in = new float[b * tv];
             for (int i = 0; i < b; i++) window.extract(prepared, 1, start + i, in, i * tv);
-            Tensor out = model.forward(new Tensor(in, pkg.inputShape(b)));
-            Explainer.checkOutput(pkg, out);
+            Tensor tileInput = new Tensor(in, pkg.inputShape(b, window.tileDims()));
+            Tensor out = model.forward(tileInput);
+            Explainer.checkOutput(pkg, tileInput, out);
             if (sums == null) {
                 classes = (int) out.dim(1);
                 sums = new float[Math.multiplyExact(classes, weightSum.length)];
@@ -197,8 +199,8 @@ final class SlidingWindowExplainer {
             }
             if (masks != null) for (float f : masks) if (f != 0) voxels++;
             SegmentationTarget batchTarget = masks == null ? target
-                : new SegmentationTarget(target.classIndex(), target.className(), target.region(), masks, voxels);
-            List<Attribution> maps = m.explainBatch(model, new Tensor(in, pkg.inputShape(b)), batchTarget);
+                : target.withMask(masks, voxels);
+            List<Attribution> maps = m.explainBatch(model, new Tensor(in, pkg.inputShape(b, window.tileDims())), batchTarget);
             for (int i = 0; i < b; i++) {
                 Attribution a = maps.get(i);
                 int t = todo.get(start + i);
@@ -225,9 +227,9 @@ final class SlidingWindowExplainer {
         if (target.mask() != null) {
             float[] mask = new float[window.tileVoxels()];
             window.extract(target.mask(), 1, t, mask, 0);
-            tileTarget = new SegmentationTarget(target.classIndex(), target.className(), target.region(), mask, targetVoxels[t]);
+            tileTarget = target.withMask(mask, targetVoxels[t]);
         }
-        return new ExplainContext(model, new Tensor(in, model.modelPackage().inputShape(1)), tileTarget, seed + t, progress);
+        return new ExplainContext(model, new Tensor(in, model.modelPackage().inputShape(1, window.tileDims())), tileTarget, seed + t, progress);
     }
 
     /** The target's voxels inside each tile (every voxel of the tile when the target has no mask). */

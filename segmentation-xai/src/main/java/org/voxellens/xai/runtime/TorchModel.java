@@ -512,10 +512,14 @@ public final class TorchModel implements AutoCloseable {
     }
 
     private void checkInput(Tensor t) {
-        long[] expected = pkg.inputShape((int) t.dim(0));
-        if (!Arrays.equals(expected, t.shape())) {
-            throw new IllegalArgumentException("model " + pkg.name() + " takes input of shape " + Arrays.toString(expected)
-                + " (b, c, z, y, x), got " + Arrays.toString(t.shape()));
+        long[] s = t.shape();
+        boolean ok = s.length == 5 && s[1] == pkg.channels()
+            && pkg.takesSize(new int[] {(int) s[4], (int) s[3], (int) s[2]});
+        if (!ok) {
+            throw new IllegalArgumentException("model " + pkg.name() + " takes input of shape "
+                + (pkg.parameterisedSize() ? "[b, " + pkg.channels() + ", z, y, x] with x×y×z of " + pkg.describeSizes()
+                    : Arrays.toString(pkg.inputShape((int) t.dim(0))) + " (b, c, z, y, x)")
+                + ", got " + Arrays.toString(s));
         }
     }
 
@@ -530,9 +534,7 @@ public final class TorchModel implements AutoCloseable {
     }
 
     private static String oneLine(Throwable e) {
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        String first = msg.strip().split("\\R", 2)[0];
-        return first.length() > 300 ? first.substring(0, 300) + "…" : first;
+        return EngineMessages.cause(e);
     }
 
     @Override

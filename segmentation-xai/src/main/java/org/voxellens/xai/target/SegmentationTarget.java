@@ -11,11 +11,23 @@ import java.util.Map;
  * predicted mask, a user ROI, or every voxel). The mask is fixed before any perturbation, so SmoothGrad or IG
  * samples explain the same region instead of whatever each perturbed prediction happens to cover.
  *
+ * @param classIndex the output channel whose logits are summed
  * @param mask 0/1 weights over the output's spatial grid (z, y, x order), or null for the whole channel; it may
  *             also hold B such masks one after the other, one per sample of a batch of B
+ * @param negated minus the logits: the absent class of a one-channel sigmoid head (its log-odds)
  */
-public record SegmentationTarget(int classIndex, String className, Region region, float[] mask, long maskVoxels)
-    implements Target {
+public record SegmentationTarget(int classIndex, String className, Region region, float[] mask, long maskVoxels,
+                                 boolean negated) implements Target {
+
+    /** The evidence for a softmax class or a sigmoid channel: its own logit. */
+    public SegmentationTarget(int classIndex, String className, Region region, float[] mask, long maskVoxels) {
+        this(classIndex, className, region, mask, maskVoxels, false);
+    }
+
+    /** The same target over another mask (a tile's part, a batch of tiles). */
+    public SegmentationTarget withMask(float[] newMask, long voxels) {
+        return new SegmentationTarget(classIndex, className, region, newMask, voxels, negated);
+    }
 
     /** Which voxels the class's logits are summed over. */
     public enum Region { PREDICTED, ROI, CHANNEL }
@@ -41,15 +53,17 @@ public record SegmentationTarget(int classIndex, String className, Region region
             NDArray m = output.getManager().create(mask, new Shape(masks, s.get(2), s.get(3), s.get(4)));
             channel = channel.mul(m);
         }
-        return channel.sum(new int[] {1, 2, 3});
+        NDArray sum = channel.sum(new int[] {1, 2, 3});
+        return negated ? sum.neg() : sum;
     }
 
     @Override
     public String describe() {
+        String what = negated ? "minus the output logits (class '" + className + "')" : "class '" + className + "' logits";
         return switch (region) {
-            case PREDICTED -> "sum of class '" + className + "' logits over its predicted mask (" + maskVoxels + " voxels)";
-            case ROI -> "sum of class '" + className + "' logits over the ROI (" + maskVoxels + " voxels)";
-            case CHANNEL -> "sum of class '" + className + "' logits over the whole volume";
+            case PREDICTED -> "sum of " + what + " over its predicted mask (" + maskVoxels + " voxels)";
+            case ROI -> "sum of " + what + " over the ROI (" + maskVoxels + " voxels)";
+            case CHANNEL -> "sum of " + what + " over the whole volume";
         };
     }
 
@@ -60,6 +74,7 @@ public record SegmentationTarget(int classIndex, String className, Region region
         p.put("class_index", classIndex);
         p.put("class_name", className);
         p.put("mask_voxels", maskVoxels);
+        if (negated) p.put("negated", true);
         return p;
     }
 }
