@@ -28,6 +28,7 @@ import org.voxellens.volumetric.render.RenderOptions;
 import org.voxellens.xai.attribution.AttributionMethod;
 import org.voxellens.xai.attribution.MethodCatalog;
 import org.voxellens.xai.attribution.Progress;
+import org.voxellens.xai.metrics.MapVerdict;
 import org.voxellens.xai.metrics.MetricCatalog;
 import org.voxellens.xai.metrics.MetricResult;
 import org.voxellens.xai.metrics.TiledMetricResult;
@@ -130,8 +131,9 @@ final class ExplainJob {
                     mr.values().forEach((k, v) -> shown.put(mr.metric() + ": " + k, v));
                     if (mr instanceof TiledMetricResult t) shown.put(mr.metric() + ": tiles", tilesScored(t));
                 }
+                MapVerdict verdict = MapVerdict.of(m.attribution(), m.metrics());
                 sections.add(new HtmlReport.Section(MethodCatalog.TITLES.getOrDefault(id, id), describeMethod(id, res),
-                    png, m.method().parameters(), shown, m.seconds()));
+                    png, m.method().parameters(), shown, m.seconds(), verdict.level().label(), verdict.reasons()));
                 Map<String, Object> mj = new LinkedHashMap<>();
                 mj.put("id", id);
                 mj.put("parameters", m.method().parameters());
@@ -139,6 +141,7 @@ final class ExplainJob {
                 mj.put("signed", m.attribution().signed());
                 mj.put("seconds", round(m.seconds()));
                 if (!m.metrics().isEmpty()) mj.put("metrics", m.metrics().stream().map(MetricResult::toMap).toList());
+                mj.put("verdict", verdict.toMap());
                 mj.put("files", List.of(id + ".nii.gz", id + ".png"));
                 double[] world = source.geometry().voxelToWorld(peak[0], peak[1], peak[2]);
                 mj.put("peak", Map.of("voxel", peak, "world_lps_mm", round(world)));
@@ -146,6 +149,9 @@ final class ExplainJob {
                 mj.put("max", m.onSource().max());
                 methodJson.add(mj);
                 log.printf(Locale.ROOT, "  %-14s %6.2f s  peak at voxel %s%n", id, m.seconds(), Arrays.toString(peak));
+                if (verdict.level() == MapVerdict.Level.UNRELIABLE) {
+                    for (String reason : verdict.reasons()) log.println("Warning " + id + ": " + reason);
+                }
                 for (MetricResult mr : m.metrics()) {
                     log.printf(Locale.ROOT, "      %-18s %s  (%.1f s%s)%n", mr.metric(), brief(mr.values()), mr.cost().seconds(),
                         mr instanceof TiledMetricResult t ? "; " + tilesScored(t) : "");

@@ -33,6 +33,13 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** On every command: the whole error (the engine's full TorchScript traceback, Java's stack trace) after the one line. */
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+        description = "On an error, also print the full message and stack trace (the engine's whole TorchScript traceback).")
+    void debug(boolean on) {
+        if (on) System.setProperty("voxellens.debug", "true");
+    }
+
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
@@ -81,7 +88,14 @@ public final class Main implements Runnable {
         String m = t.getMessage();
         if (m == null || m.isBlank()) m = t.getClass().getSimpleName();
         if (t instanceof java.nio.file.NoSuchFileException) m = m + ": file not found";
-        return m.strip().split("\\R", 2)[0];
+        String line = m.strip().split("\\R", 2)[0];
+        // the engine's message was cut to its cause: say where the rest is
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof ai.djl.engine.EngineException && !Boolean.getBoolean("voxellens.debug")) {
+                return line + " (--debug shows the engine's whole message)";
+            }
+        }
+        return line;
     }
 
     @Override

@@ -11,9 +11,21 @@ import java.util.Map;
  */
 public final class HtmlReport {
 
-    /** One method's section. */
+    /**
+     * One method's section.
+     *
+     * @param verdict the map's verdict level ("unreliable", ...), or null when none was made
+     * @param verdictReasons why, in plain words (shown next to the map)
+     */
     public record Section(String method, String description, byte[] png, Map<String, Object> parameters,
-                          Map<String, Object> diagnostics, double seconds) {}
+                          Map<String, Object> diagnostics, double seconds, String verdict, List<String> verdictReasons) {
+
+        /** Without a verdict. */
+        public Section(String method, String description, byte[] png, Map<String, Object> parameters,
+                       Map<String, Object> diagnostics, double seconds) {
+            this(method, description, png, parameters, diagnostics, seconds, null, List.of());
+        }
+    }
 
     private HtmlReport() {}
 
@@ -25,6 +37,7 @@ public final class HtmlReport {
             .append(".ruo{background:#fff3cd;border:1px solid #e0b000;padding:10px 14px;font-weight:600;margin:12px 0}")
             .append("table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}")
             .append("th{background:#f2f2f2}img{max-width:100%;border:1px solid #444;background:#000}")
+            .append(".verdict{padding:8px 12px;margin:8px 0;border:1px solid #999}.verdict.unreliable{background:#f8d7da;border-color:#c00;font-weight:600}")
             .append("section{margin:28px 0}h2{border-bottom:2px solid #444;padding-bottom:4px}code{font-size:13px}</style>\n")
             .append("</head><body>\n<h1>").append(esc(title)).append("</h1>\n")
             .append("<div class=\"ruo\">RESEARCH USE ONLY. Not for diagnostic use. Attribution maps show what influenced this model's output;")
@@ -36,6 +49,11 @@ public final class HtmlReport {
             if (s.png() != null) {
                 h.append("<img alt=\"").append(esc(s.method())).append(" over the anatomy: axial, coronal and sagittal slices through the map's peak\" src=\"data:image/png;base64,")
                     .append(Base64.getEncoder().encodeToString(s.png())).append("\">\n");
+            }
+            if (s.verdict() != null) {
+                h.append("<div class=\"verdict ").append(esc(s.verdict().replace(' ', '-'))).append("\">Verdict: ").append(esc(s.verdict()));
+                for (String r : s.verdictReasons()) h.append("<br>").append(esc(r));
+                h.append("</div>\n");
             }
             h.append("<h3>Parameters</h3>\n").append(table(stringify(s.parameters())));
             if (!s.diagnostics().isEmpty()) h.append("<h3>Diagnostics</h3>\n").append(table(stringify(s.diagnostics())));
