@@ -51,10 +51,20 @@ final class ExplainJob {
     /** Everything the user chose. */
     record Request(Path input, String series, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
                    long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold,
-                   String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut, Tiling tiling) {
+                   String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut, Tiling tiling,
+                   List<Path> moreInputs) {
 
         Request {
             if (tiling == null) tiling = Tiling.DEFAULT;
+            moreInputs = moreInputs == null ? List.of() : List.copyOf(moreInputs);
+        }
+
+        /** One input volume. */
+        Request(Path input, String series, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
+                long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold,
+                String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut, Tiling tiling) {
+            this(input, series, model, methods, target, roi, out, device, seed, methodOptions, colorMap, opacity, threshold,
+                metrics, metricOptions, groundTruth, dicomOut, tiling, List.of());
         }
 
         /** Without sliding-window settings (defaults). */
@@ -86,13 +96,15 @@ final class ExplainJob {
         RenderOptions render = RenderOptions.builder().colorMap(r.colorMap()).opacity(r.opacity()).threshold(r.threshold()).build();
 
         LoadedVolume image = VolumeReader.read(r.input(), r.series());
-        image.message().ifPresent(m -> m.lines().forEach(l -> log.println("Note   " + l)));
+        List<Volume> channels = InputChannels.of(pkg, r.input(), image, r.moreInputs());
+        if (channels.size() == 1) image.message().ifPresent(m -> m.lines().forEach(l -> log.println("Note   " + l)));
         Volume source = image.volume();
         Volume roi = r.roi() == null ? null : VolumeReader.read(r.roi(), null).volume();
         Explainer.MetricsRequest metrics = r.metrics() == null ? null : new Explainer.MetricsRequest(r.metrics(),
             r.metricOptions(), r.groundTruth() == null ? null : VolumeReader.read(r.groundTruth(), null).volume());
-        log.printf(Locale.ROOT, "Input  %s: %s voxels, spacing %s mm%n", image.displayName(),
-            dims(source.geometry()), fmt(source.geometry().spacing()));
+        log.printf(Locale.ROOT, "Input  %s: %s voxels, spacing %s mm%s%n", image.displayName(),
+            dims(source.geometry()), fmt(source.geometry().spacing()), channels.size() > 1
+                ? "; " + channels.size() + " channels" + pkg.describeChannels() + " from " + InputChannels.describeSources(r.input(), r.moreInputs()) : "");
 
         long t0 = System.nanoTime();
         try (TorchModel model = TorchModel.load(pkg, r.device());
@@ -107,7 +119,7 @@ final class ExplainJob {
             Explainer.Result res;
             try {
                 announceCost(pkg, source, methods, r.tiling());
-                res = new Explainer(model, r.tiling()).explain(source, r.target(), roi, methods, metrics, r.seed(), progress);
+                res = new Explainer(model, r.tiling()).explain(channels, r.target(), roi, methods, metrics, r.seed(), progress);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(r.input() + ": " + e.getMessage(), e);
             }
@@ -122,6 +134,13 @@ final class ExplainJob {
                 String id = m.method().id();
                 NiftiWriter.write(m.onSource(), staging.file(id + ".nii.gz"),
                     NiftiWriteOptions.defaults().withDescription("VoxelLens " + id));
+                List<String> files = new ArrayList<>(List.of(id + ".nii.gz", id + ".png"));
+                for (int c = 0; c < m.channelsOnSource().size(); c++) {
+                    String f = id + "_" + InputChannels.name(pkg, c) + ".nii.gz";
+                    NiftiWriter.write(m.channelsOnSource().get(c), staging.file(f),
+                        NiftiWriteOptions.defaults().withDescription("VoxelLens " + id + " channel " + c));
+                    files.add(f);
+                }
                 RenderOptions ro = render.toBuilder().title(title(id, res)).build();
                 int[] peak = HeatMapRenderer.peakVoxel(m.onSource());
                 byte[] png = Png.encode(new HeatMapRenderer(ro).render(source, m.onSource(), peak));
@@ -142,7 +161,7 @@ final class ExplainJob {
                 mj.put("seconds", round(m.seconds()));
                 if (!m.metrics().isEmpty()) mj.put("metrics", m.metrics().stream().map(MetricResult::toMap).toList());
                 mj.put("verdict", verdict.toMap());
-                mj.put("files", List.of(id + ".nii.gz", id + ".png"));
+                mj.put("files", files);
                 double[] world = source.geometry().voxelToWorld(peak[0], peak[1], peak[2]);
                 mj.put("peak", Map.of("voxel", peak, "world_lps_mm", round(world)));
                 mj.put("min", m.onSource().min());
@@ -297,6 +316,7 @@ final class ExplainJob {
             in.put("images", d.series().imageCount());
         });
         in.put("geometry", geometry(image.volume().geometry()));
+        if (!r.moreInputs().isEmpty()) in.put("more_channels", r.moreInputs().stream().map(Path::toString).toList());
         s.put("input", in);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", pkg.name());

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Callable;
@@ -247,8 +248,9 @@ public final class Main implements Runnable {
     @Command(name = "explain", mixinStandardHelpOptions = true,
         description = "Explain a model's output for one volume: maps (NIfTI on the input's grid), pictures, summary.json, report.html.")
     static final class Explain extends Runner {
-        @Option(names = "--input", required = true, description = "Input volume: .nii/.nii.gz, a DICOM file, or a folder of DICOM files.")
-        Path input;
+        @Option(names = "--input", required = true, description = "Input volume: .nii/.nii.gz, a DICOM file, or a folder of DICOM files. "
+            + "A model with several input channels takes one --input per channel, in the model's channel order (each resampled onto the model grid of the first), or one 4D NIfTI.")
+        List<Path> inputs;
         @Option(names = "--series", description = "DICOM folders: SeriesInstanceUID or series number (default: the largest 3D series).")
         String series;
         @Option(names = "--model", required = true, description = "Model package folder (TorchScript + rdf.yaml).")
@@ -275,9 +277,9 @@ public final class Main implements Runnable {
                 }
             }
             if (roi != null && r == null) r = SegmentationTarget.Region.ROI;
-            return execute(common, new ExplainJob.Request(input, series, model, methods, new TargetSpec(target, r), roi, common.out,
+            return execute(common, new ExplainJob.Request(inputs.get(0), series, model, methods, new TargetSpec(target, r), roi, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
-                common.metrics, common.metricOptions(), common.mask, common.dicomOut, common.tiling()));
+                common.metrics, common.metricOptions(), common.mask, common.dicomOut, common.tiling(), inputs.subList(1, inputs.size())));
         }
     }
 

@@ -154,6 +154,11 @@ public class ExplainVolume implements PlugIn {
             out.setProp(ExplanationImage.THRESHOLD, p.threshold);
             out.setProp(ExplanationImage.SECONDS, m.seconds());
             if (imp.getProp("voxellens.source") != null) out.setProp("voxellens.source", imp.getProp("voxellens.source"));
+            org.voxellens.xai.metrics.MapVerdict verdict = org.voxellens.xai.metrics.MapVerdict.of(m.attribution(), m.metrics());
+            out.setProp("voxellens.verdict", verdict.describe());
+            if (verdict.level() == org.voxellens.xai.metrics.MapVerdict.Level.UNRELIABLE) {
+                IJ.log("VoxelLens warning: " + out.getTitle() + " is " + verdict.describe());
+            }
             results.add(out);
         }
         if (res.prediction().labels() != null) {

@@ -201,6 +201,29 @@ public class SilentAnswersTest {
         assertEquals("no problem found", demoIg.getAsJsonObject("verdict").get("level").getAsString());
     }
 
+    @Test
+    void gradCamOnAModelWithoutProbeMethodsSaysHowToAddThem() throws IOException {
+        // a plain TorchScript (seg1 has no forward_probe_* methods), with no layers declared, then with one declared
+        Path declared = tmp.resolve("seg1-declared");
+        Files.createDirectories(declared);
+        Files.copy(tmp.resolve("seg1/model.pt"), declared.resolve("model.pt"));
+        JsonObject rdf = JsonParser.parseString(Files.readString(tmp.resolve("seg1/rdf.yaml"))).getAsJsonObject();
+        JsonObject layer = new JsonObject();
+        layer.addProperty("name", "decoder1");
+        com.google.gson.JsonArray layers = new com.google.gson.JsonArray();
+        layers.add(layer);
+        rdf.getAsJsonObject("config").getAsJsonObject("voxellens").add("gradcam_layers", layers);
+        Files.writeString(declared.resolve("rdf.yaml"), rdf.toString());
+        for (Path model : new Path[] {tmp.resolve("seg1"), declared}) {
+            ExplainCommandTest.Run r = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",
+                model.toString(), "--method", "gradcam", "--out", tmp.resolve("gc-" + model.getFileName()).toString());
+            assertEquals(1, r.code(), r.out());
+            assertEquals(1, r.err().lines().filter(l -> l.startsWith("voxellens: error:")).count(), r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+            assertTrue(r.err().contains("add layers with: voxellens package --python PY --module net.py:ClassName"), r.err());
+        }
+    }
+
     private static JsonObject method(JsonObject summary, String id) {
         return summary.getAsJsonArray("methods").asList().stream().map(e -> e.getAsJsonObject())
             .filter(o -> o.get("id").getAsString().equals(id)).findFirst().orElseThrow();

@@ -34,6 +34,13 @@ final class Gradients {
         return new Tensor(out, new long[] {1, 1, s[2], s[3], s[4]});
     }
 
+    /** |t|, element-wise (saliency's per-channel maps). */
+    static Tensor abs(Tensor t) {
+        float[] d = t.data(), out = new float[d.length];
+        for (int i = 0; i < d.length; i++) out[i] = Math.abs(d[i]);
+        return new Tensor(out, t.shape());
+    }
+
     static Tensor multiply(Tensor a, Tensor b) {
         float[] x = a.data(), y = b.data(), out = new float[x.length];
         for (int i = 0; i < x.length; i++) out[i] = x[i] * y[i];

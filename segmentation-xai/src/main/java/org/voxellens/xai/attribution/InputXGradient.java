@@ -26,7 +26,7 @@ public final class InputXGradient implements SinglePassMethod {
         List<Attribution> out = new ArrayList<>();
         for (int b = 0; b < batch.dim(0); b++) {
             Tensor xg = Gradients.multiply(batch.sample(b), g.gradients().sample(b));
-            out.add(new Attribution(id(), Gradients.sumChannels(xg), true, Map.of("score", g.scores()[b])));
+            out.add(Attribution.ofChannels(id(), xg, Gradients.sumChannels(xg), true, Map.of("score", g.scores()[b])));
         }
         return out;
     }

@@ -82,7 +82,8 @@ public final class IntegratedGradients implements AttributionMethod {
         diag.put("attribution_sum", total);
         diag.put("completeness_error_abs", Math.abs(total - delta));
         diag.put("completeness_error_rel", Math.abs(delta) > 0 ? Math.abs(total - delta) / Math.abs(delta) : Double.NaN);
-        return new Attribution(id(), Gradients.sumChannels(new Tensor(ig, x.shape())), true, diag);
+        Tensor perChannel = new Tensor(ig, x.shape());
+        return Attribution.ofChannels(id(), perChannel, Gradients.sumChannels(perChannel), true, diag);
     }
 
     private Tensor baseline(Tensor x) {

@@ -22,7 +22,8 @@ public final class Saliency implements SinglePassMethod {
         Gradients.checkFinite(id(), g.gradients());
         List<Attribution> out = new ArrayList<>();
         for (int b = 0; b < batch.dim(0); b++) {
-            out.add(new Attribution(id(), Gradients.maxAbsChannels(g.gradients().sample(b)), false, Map.of("score", g.scores()[b])));
+            Tensor grad = g.gradients().sample(b);
+            out.add(Attribution.ofChannels(id(), Gradients.abs(grad), Gradients.maxAbsChannels(grad), false, Map.of("score", g.scores()[b])));
         }
         return out;
     }

@@ -87,7 +87,7 @@ public final class SmoothGrad implements AttributionMethod {
         diag.put("sigma", sigma);
         diag.put("batch_size", batch);
         // SmoothGrad's mean gradient is signed; its per-channel sum is the map, shown as magnitude by renderers.
-        return new Attribution(id(), Gradients.sumChannels(map), variant == Variant.SMOOTHGRAD, diag);
+        return Attribution.ofChannels(id(), map, Gradients.sumChannels(map), variant == Variant.SMOOTHGRAD, diag);
     }
 
     private static double range(float[] d) {

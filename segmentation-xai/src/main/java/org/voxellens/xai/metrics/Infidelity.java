@@ -97,6 +97,8 @@ public final class Infidelity implements Metric {
         int n = x.size();
         float[] phi = attribution.map().data();
         int voxels = phi.length;
+        // a multi-channel gradient method's own per-channel maps: I · phi over every input element, not a shared map
+        float[] perChannel = attribution.channels() == null ? null : attribution.channels().data();
         if (n % voxels != 0) {
             throw new IllegalArgumentException("map of " + voxels + " voxels does not match the input " + x);
         }
@@ -128,9 +130,11 @@ public final class Infidelity implements Metric {
                     for (int c = 0; c < channels; c++) {
                         int i = c * voxels + v;
                         double pert = (double) xd[i] - batch[s * n + i];
-                        iv += mbi ? pert / (xd[i] != 0 ? xd[i] : 1) : pert;
+                        double term = mbi ? pert / (xd[i] != 0 ? xd[i] : 1) : pert;
+                        if (perChannel != null) dot += term * perChannel[i];
+                        else iv += term;
                     }
-                    dot += iv * phi[v];
+                    if (perChannel == null) dot += iv * phi[v];
                 }
                 a[start + s] = dot;
                 delta[start + s] = fx - f[s];

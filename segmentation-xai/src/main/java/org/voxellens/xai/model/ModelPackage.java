@@ -45,6 +45,7 @@ public final class ModelPackage {
     private final String outputActivation;
     private final double threshold;
     private final long[][] sizeRules;
+    private final List<String> channelNames;
 
     private ModelPackage(Builder b) {
         this.folder = b.folder;
@@ -65,6 +66,7 @@ public final class ModelPackage {
         this.outputActivation = b.outputActivation;
         this.threshold = b.threshold;
         this.sizeRules = b.sizeRules;
+        this.channelNames = List.copyOf(b.channelNames);
     }
 
     /** Reads the package in {@code folder} (or the descriptor file itself). */
@@ -187,6 +189,19 @@ public final class ModelPackage {
         }
         b.defaultTarget = vl.get("default_target") == null ? null : vl.get("default_target").toString();
         b.outputActivation = outputActivation(vl, map(outputs.get(0), "outputs[0]"));
+        Object names = vl.get("channel_names");
+        if (names == null && input.get("axes") instanceof List<?> axes) {
+            for (Object a : axes) {
+                if (a instanceof Map<?, ?> am && "channel".equals(String.valueOf(am.get("type")))) names = am.get("channel_names");
+            }
+        }
+        if (names != null) {
+            for (Object o : list(names, "channel_names")) b.channelNames.add(o.toString());
+            if (b.channelNames.size() != b.channels) {
+                throw new IllegalArgumentException(b.channelNames.size() + " channel names " + b.channelNames + " for "
+                    + b.channels + " input channel" + (b.channels == 1 ? "" : "s"));
+            }
+        }
         if (vl.get("threshold") != null) {
             b.threshold = ((Number) vl.get("threshold")).doubleValue();
             if (!(b.threshold > 0 && b.threshold < 1)) {
@@ -256,6 +271,14 @@ public final class ModelPackage {
             if (step == 0 ? xyz[k] != min : xyz[k] < min || (xyz[k] - min) % step != 0) return false;
         }
         return true;
+    }
+
+    /** Input channel names, from config.voxellens.channel_names or a 0.5 channel axis's channel_names; may be empty. */
+    public List<String> channelNames() { return channelNames; }
+
+    /** " (t1, flair)" when the channels are named, else "". */
+    public String describeChannels() {
+        return channelNames.isEmpty() ? "" : " (" + String.join(", ", channelNames) + ")";
     }
 
     /** The input rule in words, x y z: "min 16 step 16 on every axis" or "48×48×48". */
@@ -440,7 +463,9 @@ public final class ModelPackage {
         Object a = tensor.get("axes");
         if (a instanceof List<?> l) {
             for (int i = 0; i < l.size(); i++) {
-                Object size = map(l.get(i), "axis").get("size");
+                Map<String, Object> axis = map(l.get(i), "axis");
+                Object size = axis.get("size");
+                if (size == null && axis.get("channel_names") instanceof List<?> names) size = names.size(); // 0.5 channel axis
                 out[i] = size instanceof Number n ? n.longValue()
                     : size instanceof Map<?, ?> sm && sm.get("min") instanceof Number n ? n.longValue() : -1;
                 if (axes.charAt(i) == 'b' && out[i] < 0) out[i] = 1;
@@ -524,5 +549,6 @@ public final class ModelPackage {
         String outputActivation;
         double threshold = 0.5;
         long[][] sizeRules;
+        final List<String> channelNames = new ArrayList<>();
     }
 }

@@ -21,6 +21,56 @@ public final class Preprocessing {
         return out;
     }
 
+    /**
+     * Several input channels (T1, FLAIR, ...), each on the model's grid. A step is applied to each channel on its own,
+     * as bioimage.io does for {@code axes: xyz}; a {@code zero_mean_unit_variance} or {@code scale_range} whose
+     * {@code axes} include {@code c} takes its statistics over all channels together.
+     */
+    public static List<Volume> applyChannels(List<PreprocessingStep> steps, List<Volume> channels) {
+        List<Volume> out = new java.util.ArrayList<>(channels);
+        for (PreprocessingStep s : steps) {
+            String name = s.name().toLowerCase(Locale.ROOT);
+            boolean joint = out.size() > 1 && s.text("axes", "xyz").toLowerCase(Locale.ROOT).contains("c")
+                && (name.equals("zero_mean_unit_variance") && !"fixed".equals(s.text("mode", "per_sample")) || name.equals("scale_range"));
+            if (!joint) {
+                out.replaceAll(v -> apply(s, v));
+                continue;
+            }
+            float[] all = concat(out);
+            double gain, offset;
+            if (name.equals("scale_range")) {
+                double[] p = org.voxellens.volumetric.Percentiles.of(all, s.number("min_percentile", 0), s.number("max_percentile", 100));
+                double range = p[1] - p[0] + IntensityTransforms.SCALE_RANGE_EPS;
+                gain = 1 / range;
+                offset = -p[0] / range;
+            } else {
+                double sum = 0;
+                for (float f : all) sum += f;
+                double mean = sum / all.length, ss = 0;
+                for (float f : all) ss += (f - mean) * (f - mean);
+                double std = Math.sqrt(ss / all.length);
+                gain = std > 0 ? 1 / std : 1;
+                offset = -mean * gain;
+            }
+            final double g = gain, o = offset;
+            out.replaceAll(v -> IntensityTransforms.scaleLinear(v, g, o));
+        }
+        return out;
+    }
+
+    private static float[] concat(List<Volume> vs) {
+        int n = 0;
+        for (Volume v : vs) n += v.data().length;
+        float[] all = new float[n];
+        int at = 0;
+        for (Volume v : vs) {
+            float[] d = v.data();
+            System.arraycopy(d, 0, all, at, d.length);
+            at += d.length;
+        }
+        return all;
+    }
+
     static Volume apply(PreprocessingStep s, Volume v) {
         String name = s.name().toLowerCase(Locale.ROOT);
         switch (name) {

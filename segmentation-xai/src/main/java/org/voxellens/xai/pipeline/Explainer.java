@@ -64,24 +64,37 @@ public final class Explainer {
      */
     public Result explain(Volume source, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods,
                           MetricsRequest metrics, long seed, Progress progress) {
+        return explain(List.of(source), targetSpec, roi, methods, metrics, seed, progress);
+    }
+
+    /**
+     * A model with several input channels (T1 + FLAIR, say): one volume per channel, in the package's channel
+     * order, each in any geometry of the same patient. The model grid and every map follow the first; each
+     * channel is resampled from its own grid straight onto the model's (one interpolation, not two).
+     */
+    public Result explain(List<Volume> channels, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods,
+                          MetricsRequest metrics, long seed, Progress progress) {
         ModelPackage pkg = model.modelPackage();
-        int bad = source.firstNonFinite();
-        if (bad >= 0) {
-            int nx = source.geometry().nx(), ny = source.geometry().ny();
-            throw new IllegalArgumentException("contains NaN or infinite voxels (first at voxel " + (bad % nx) + ","
-                + ((bad / nx) % ny) + "," + (bad / (nx * ny)) + "); fill or mask them before explaining");
+        for (int c = 0; c < channels.size(); c++) {
+            Volume v = channels.get(c);
+            int bad = v.firstNonFinite();
+            if (bad >= 0) {
+                int nx = v.geometry().nx(), ny = v.geometry().ny();
+                throw new IllegalArgumentException((channels.size() > 1 ? "channel " + c + " " : "") + "contains NaN or infinite voxels (first at voxel "
+                    + (bad % nx) + "," + ((bad / nx) % ny) + "," + (bad / (nx * ny)) + "); fill or mask them before explaining");
+            }
         }
-        if (pkg.channels() != 1) {
-            throw new IllegalArgumentException("model " + pkg.name() + " expects " + pkg.channels()
-                + " input channels; a single volume gives 1");
+        if (pkg.channels() != channels.size()) {
+            throw new IllegalArgumentException("model " + pkg.name() + " expects " + pkg.channels() + " input channel"
+                + (pkg.channels() == 1 ? "" : "s") + pkg.describeChannels() + "; " + channels.size() + " given"
+                + (pkg.channels() > 1 ? " (one --input per channel, in that order, or one 4D NIfTI)" : ""));
         }
+        Volume source = channels.get(0);
         if (SlidingWindowExplainer.applies(pkg)) {
-            return new SlidingWindowExplainer(model, tiling).explain(source, targetSpec, roi, methods, metrics, seed, progress);
+            return new SlidingWindowExplainer(model, tiling).explain(channels, targetSpec, roi, methods, metrics, seed, progress);
         }
         Geometry grid = ModelGrid.of(source.geometry(), pkg);
-        Volume resampled = Resampler.resample(source, grid, Interpolation.LINEAR, 0f);
-        Volume prepared = Preprocessing.apply(pkg.preprocessing(), resampled);
-        Tensor input = new Tensor(prepared.data(), pkg.inputShape(1, grid.dims()));
+        Tensor input = prepare(pkg, channels, grid);
         List<Metric> metricList = metrics == null ? List.of() : metrics.create(grid);
 
         long t0 = System.nanoTime();
@@ -102,9 +115,34 @@ public final class Explainer {
             Volume onSource = Resampler.resample(onGrid, source.geometry(), Interpolation.LINEAR, 0f);
             List<MetricResult> scores = new ArrayList<>();
             for (Metric metric : metricList) scores.add(metric.evaluate(ctx, m, a));
-            results.add(new MethodResult(m, a, onGrid, onSource, seconds, scores));
+            results.add(new MethodResult(m, a, onGrid, onSource, seconds, scores, channelMaps(a, grid, source.geometry())));
         }
         return new Result(grid, input, output, target, prediction, results, forwardSeconds);
+    }
+
+    /** Every channel resampled onto {@code grid} (trilinear) and preprocessed: the model input {@code [1, C, z, y, x]}. */
+    static Tensor prepare(ModelPackage pkg, List<Volume> channels, Geometry grid) {
+        List<Volume> resampled = new ArrayList<>();
+        for (Volume v : channels) resampled.add(Resampler.resample(v, grid, Interpolation.LINEAR, 0f));
+        List<Volume> prepared = Preprocessing.applyChannels(pkg.preprocessing(), resampled);
+        int n = grid.nx() * grid.ny() * grid.nz();
+        float[] data = prepared.size() == 1 ? prepared.get(0).data() : new float[Math.multiplyExact(n, prepared.size())];
+        if (prepared.size() > 1) for (int c = 0; c < prepared.size(); c++) System.arraycopy(prepared.get(c).data(), 0, data, c * n, n);
+        return new Tensor(data, pkg.inputShape(1, grid.dims()));
+    }
+
+    /** A multi-channel method's per-channel maps on the source grid; empty when it has none. */
+    static List<Volume> channelMaps(Attribution a, Geometry grid, Geometry source) {
+        if (a.channels() == null) return List.of();
+        int c = (int) a.channels().dim(1);
+        int n = grid.nx() * grid.ny() * grid.nz();
+        float[] d = a.channels().data();
+        List<Volume> out = new ArrayList<>();
+        for (int k = 0; k < c; k++) {
+            Volume onGrid = new Volume(grid, Arrays.copyOfRange(d, k * n, (k + 1) * n));
+            out.add(Resampler.resample(onGrid, source, Interpolation.LINEAR, 0f));
+        }
+        return out;
     }
 
     static void checkOutput(ModelPackage pkg, Tensor input, Tensor output) {
@@ -148,9 +186,19 @@ public final class Explainer {
         }
     }
 
-    /** One method's map on the model grid and on the source grid, how long it took, and its trust scores. */
+    /**
+     * One method's map on the model grid and on the source grid, how long it took, and its trust scores; for a
+     * multi-channel model, each input channel's own map on the source grid (empty otherwise, and for methods that
+     * see all channels at once).
+     */
     public record MethodResult(AttributionMethod method, Attribution attribution, Volume onModelGrid, Volume onSource,
-                               double seconds, List<MetricResult> metrics) {}
+                               double seconds, List<MetricResult> metrics, List<Volume> channelsOnSource) {
+
+        public MethodResult(AttributionMethod method, Attribution attribution, Volume onModelGrid, Volume onSource,
+                            double seconds, List<MetricResult> metrics) {
+            this(method, attribution, onModelGrid, onSource, seconds, metrics, List.of());
+        }
+    }
 
     public record Result(Geometry modelGrid, Tensor modelInput, Tensor modelOutput, Target target, Prediction prediction,
                          List<MethodResult> methods, double forwardSeconds) {}

@@ -66,13 +66,15 @@ final class SlidingWindowExplainer {
     }
 
     /** @param metrics trust scores for every map, or null for none */
-    Explainer.Result explain(Volume source, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods,
+    Explainer.Result explain(List<Volume> channels, TargetSpec targetSpec, Volume roi, List<AttributionMethod> methods,
                              Explainer.MetricsRequest metrics, long seed, Progress progress) {
         ModelPackage pkg = model.modelPackage();
+        Volume source = channels.get(0);
         Geometry grid = ModelGrid.covering(source.geometry(), pkg);
         List<Metric> metricList = metrics == null ? List.of() : metrics.create(grid);
-        float[] prepared = Preprocessing.apply(pkg.preprocessing(),
-            Resampler.resample(source, grid, Interpolation.LINEAR, 0f)).data();
+        // every channel on the covering grid, stacked channel-major ([C, z, y, x]) as the tiles are cut from it
+        Tensor preparedInput = Explainer.prepare(pkg, channels, grid);
+        float[] prepared = preparedInput.data();
         int[] tile = ModelGrid.inputSize(source.geometry(), pkg);
         SlidingWindow window = SlidingWindow.of(grid.dims(), tile, tiling.overlap());
         float[] weightSum = window.weightSum();
@@ -102,11 +104,11 @@ final class SlidingWindowExplainer {
             for (Metric metric : metricList) {
                 scores.add(metric.usesModel()
                     ? scoreTiles(metric, m, tileMaps, toScore, window, prepared, seg, targetVoxels, seed, progress)
-                    : metric.evaluate(new ExplainContext(model, new Tensor(prepared, full), seg, seed, progress), m, a));
+                    : metric.evaluate(new ExplainContext(model, preparedInput, seg, seed, progress), m, a));
             }
             results.add(new Explainer.MethodResult(m, a, onGrid, onSource, seconds, scores));
         }
-        return new Explainer.Result(grid, new Tensor(prepared, full), output, target, prediction, results, forwardSeconds);
+        return new Explainer.Result(grid, preparedInput, output, target, prediction, results, forwardSeconds);
     }
 
     /** Blended logits {@code [1, C, z, y, x]} on the whole grid. */
@@ -119,8 +121,9 @@ final class SlidingWindowExplainer {
         progress.step("inference", 0, tiles);
         for (int start = 0; start < tiles; start += batch) {
             int b = Math.min(batch, tiles - start);
-            float[] in = new float[b * tv];
-            for (int i = 0; i < b; i++) window.extract(prepared, 1, start + i, in, i * tv);
+            int c = pkg.channels();
+            float[] in = new float[b * tv * c];
+            for (int i = 0; i < b; i++) window.extract(prepared, c, start + i, in, i * tv * c);
             Tensor tileInput = new Tensor(in, pkg.inputShape(b, window.tileDims()));
             Tensor out = model.forward(tileInput);
             Explainer.checkOutput(pkg, tileInput, out);
@@ -189,12 +192,13 @@ final class SlidingWindowExplainer {
         progress.step(m.id(), tiles - todo.size(), tiles);
         for (int start = 0; start < todo.size(); start += batch) {
             int b = Math.min(batch, todo.size() - start);
-            float[] in = new float[b * tv];
+            int c = pkg.channels();
+            float[] in = new float[b * tv * c];
             float[] masks = target.mask() == null ? null : new float[b * tv];
             long voxels = 0;
             for (int i = 0; i < b; i++) {
                 int t = todo.get(start + i);
-                window.extract(prepared, 1, t, in, i * tv);
+                window.extract(prepared, c, t, in, i * tv * c);
                 if (masks != null) window.extract(target.mask(), 1, t, masks, i * tv);
             }
             if (masks != null) for (float f : masks) if (f != 0) voxels++;
@@ -221,8 +225,9 @@ final class SlidingWindowExplainer {
      */
     private ExplainContext tileContext(SlidingWindow window, float[] prepared, SegmentationTarget target, long[] targetVoxels,
                                        int t, long seed, Progress progress) {
-        float[] in = new float[window.tileVoxels()];
-        window.extract(prepared, 1, t, in, 0);
+        int c = model.modelPackage().channels();
+        float[] in = new float[window.tileVoxels() * c];
+        window.extract(prepared, c, t, in, 0);
         SegmentationTarget tileTarget = target;
         if (target.mask() != null) {
             float[] mask = new float[window.tileVoxels()];

@@ -356,8 +356,11 @@ public final class TorchModel implements AutoCloseable {
                 return new LayerGradients(toTensor(activations.stopGradient()), toTensor(probe.getGradient()), scores.toFloatArray());
             });
         } catch (RuntimeException e) {
+            String cause = oneLine(e).replaceFirst("\\.$", "");
+            String hint = cause.contains("is not defined")
+                ? "; rdf.yaml declares the layer but the TorchScript has no probe methods for it; " + ModelPackage.ADD_LAYERS : "";
             throw new IllegalStateException("Grad-CAM layer '" + layer.name() + "' of " + pkg.name()
-                + ": the TorchScript methods " + layer.activationMethod() + "/" + layer.probeMethod() + " failed: " + oneLine(e), e);
+                + ": the TorchScript methods " + layer.activationMethod() + "/" + layer.probeMethod() + " failed: " + cause + hint, e);
         }
     }
 
