@@ -47,6 +47,17 @@ final class PackageCommand implements Callable<Integer> {
     String name;
     @Option(names = "--out", description = "Package folder to write.")
     Path out;
+    @Option(names = "--activation", description = "softmax or sigmoid: how the output's channels become classes (default: sigmoid for one output channel, else softmax).")
+    String activation;
+    @Option(names = "--normalise", description = "The input normalisation the model was trained with: none, zscore (per channel) or percentile (1-99 to 0-1) (default: ${DEFAULT-VALUE}).",
+        defaultValue = "none")
+    String normalise;
+    @Option(names = "--spacing", description = "X,Y,Z: the voxel size in mm the model was trained at (then volumes are resampled to it, and segmenters run by sliding window).")
+    String spacing;
+    @Option(names = "--channels", description = "Input channel names in order, comma-separated, e.g. t1,flair (default: channel0, ...).")
+    String channels;
+    @Option(names = "--license", description = "SPDX licence of the weights (default: ${DEFAULT-VALUE}).", defaultValue = "LicenseRef-unspecified")
+    String license;
     @Option(names = "--list-layers", description = "List the layers (names, types, output shapes) and the proposed Grad-CAM layer.")
     boolean listLayers;
 
@@ -66,6 +77,10 @@ final class PackageCommand implements Callable<Integer> {
             if (classes != null) cmd.addAll(List.of("--classes", classes));
             if (name != null) cmd.addAll(List.of("--name", name));
             if (out != null) cmd.addAll(List.of("--out", out.toString()));
+            if (activation != null) cmd.addAll(List.of("--activation", activation));
+            cmd.addAll(List.of("--normalise", normalise, "--license", license));
+            if (spacing != null) cmd.addAll(List.of("--spacing", spacing));
+            if (channels != null) cmd.addAll(List.of("--channels", channels));
             if (listLayers) cmd.add("--list-layers");
             Process p;
             try {

@@ -157,6 +157,11 @@ def main():
     ap.add_argument("--task", choices=["segmentation", "classification"])
     ap.add_argument("--classes")
     ap.add_argument("--name")
+    ap.add_argument("--activation", choices=["softmax", "sigmoid"])
+    ap.add_argument("--normalise", choices=["none", "zscore", "percentile"], default="none")
+    ap.add_argument("--spacing")
+    ap.add_argument("--channels")
+    ap.add_argument("--license", default="LicenseRef-unspecified")
     ap.add_argument("--out")
     ap.add_argument("--list-layers", action="store_true")
     a = ap.parse_args()
@@ -262,32 +267,104 @@ def main():
     with open(os.path.join(a.out, "model.pt"), "rb") as f:
         sha = hashlib.sha256(f.read()).hexdigest()
     out_shape = list(reference.shape)
-    out_axes = "bc" if len(out_shape) == 2 else "bczyx"
-    classes = a.classes.split(",") if a.classes else ["class%d" % i for i in range(out_shape[1])]
-    if len(classes) != out_shape[1]:
-        fail("--classes names %d classes but the model has %d output channels" % (len(classes), out_shape[1]))
+    channels_out = out_shape[1]
+    activation = a.activation or ("sigmoid" if channels_out == 1 else "softmax")
+    if activation == "softmax" and channels_out == 1:
+        fail("a softmax over one output channel is always 1; a one-channel head is a sigmoid (--activation sigmoid)")
+    classes = a.classes.split(",") if a.classes else None
+    if activation == "softmax":
+        classes = classes or ["class%d" % i for i in range(channels_out)]
+        if len(classes) != channels_out:
+            fail("--classes names %d classes but the model has %d output channels" % (len(classes), channels_out))
+        channel_names = classes
+    else:
+        # a sigmoid head: one class per channel, optionally the absent class first
+        classes = classes or ["class%d" % (i + 1) for i in range(channels_out)]
+        if len(classes) not in (channels_out, channels_out + 1):
+            fail("--classes names %d classes but the sigmoid head has %d output channel(s): name %d, or %d with the absent class first"
+                 % (len(classes), channels_out, channels_out, channels_out + 1))
+        channel_names = classes[-channels_out:]
+    in_names = a.channels.split(",") if a.channels else ["channel%d" % i for i in range(shape[1])]
+    if len(in_names) != shape[1]:
+        fail("--channels names %d input channels but --input-shape has %d" % (len(in_names), shape[1]))
+    spacing = None
+    if a.spacing:
+        try:
+            spacing = [float(v) for v in a.spacing.split(",")]
+        except ValueError:
+            spacing = []
+        if len(spacing) != 3 or min(spacing) <= 0:
+            fail("--spacing must be X,Y,Z in mm, got " + a.spacing)
+
+    # bioimage.io 0.5 wants test tensors: the self-check's input and the original module's output on it
+    def save_npy(name, t):
+        fd, tmp_npy = tempfile.mkstemp(dir=a.out, prefix="." + name, suffix=".tmp")
+        os.close(fd)
+        try:
+            import numpy as np
+            with open(tmp_npy, "wb") as f:
+                np.save(f, t.detach().cpu().numpy().astype("float32"))
+            with open(tmp_npy, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            os.replace(tmp_npy, os.path.join(a.out, name))
+            return digest
+        finally:
+            if os.path.exists(tmp_npy):
+                os.remove(tmp_npy)
+    sha_in = save_npy("test_input.npy", x2)
+    sha_out = save_npy("test_output.npy", want)
+
+    def q(v):
+        return json.dumps(v)
+
+    def space(axis, size, k):
+        item = "{type: space, id: %s, size: %s" % (axis, size)
+        if spacing:
+            item += ", unit: millimeter, scale: %g" % spacing[k]
+        return "  - " + item + "}"
+
     name = a.name or cls.__name__
     lines = [
-        "format_version: 0.4.10",
+        "format_version: 0.5.4",
         "type: model",
-        "name: " + json.dumps(name),
-        "description: " + json.dumps("%s packaged for VoxelLens from %s (Grad-CAM layers: %s)"
-                                     % (cls.__name__, os.path.basename(a.module.rsplit(":", 1)[0]), ", ".join(chosen))),
+        "name: " + q(name),
+        "description: " + q("%s packaged for VoxelLens from %s (Grad-CAM layers: %s)"
+                            % (cls.__name__, os.path.basename(a.module.rsplit(":", 1)[0]), ", ".join(chosen))),
         "authors:",
-        "- name: " + json.dumps(os.environ.get("USER", "unknown")),
-        "license: unknown",
+        "- name: " + q(os.environ.get("USER", "unknown")),
+        "cite:",
+        "- text: " + q("VoxelLens model package of " + cls.__name__),
+        "  url: https://bioimage.io",
+        "license: " + q(a.license),
         "documentation: README.md",
         "tags: [3d, " + a.task + "]",
         "inputs:",
-        "- name: input",
-        "  axes: bczyx",
-        "  data_type: float32",
-        "  shape: " + yaml_list(shape),
+        "- id: input",
+        "  axes:",
+        "  - type: batch",
+        "  - type: channel",
+        "    channel_names: [" + ", ".join(q(c) for c in in_names) + "]",
+        space("z", shape[2], 2),
+        space("y", shape[3], 1),
+        space("x", shape[4], 0),
+        "  test_tensor: {source: test_input.npy, sha256: %s}" % sha_in,
+    ]
+    if a.normalise == "zscore":
+        lines += ["  preprocessing:", "  - id: zero_mean_unit_variance", "    kwargs: {axes: [z, y, x]}"]
+    elif a.normalise == "percentile":
+        lines += ["  preprocessing:", "  - id: scale_range", "    kwargs: {axes: [z, y, x], min_percentile: 1, max_percentile: 99}"]
+    lines += [
         "outputs:",
-        "- name: output",
-        "  axes: " + out_axes,
-        "  data_type: float32",
-        "  shape: " + yaml_list(out_shape),
+        "- id: output",
+        "  axes:",
+        "  - type: batch",
+        "  - type: channel",
+        "    channel_names: [" + ", ".join(q(c) for c in channel_names) + "]",
+    ]
+    if len(out_shape) == 5:
+        lines += ["  - {type: space, id: %s, size: {tensor_id: input, axis_id: %s}}" % (ax, ax) for ax in "zyx"]
+    lines += [
+        "  test_tensor: {source: test_output.npy, sha256: %s}" % sha_out,
         "weights:",
         "  torchscript:",
         "    source: model.pt",
@@ -296,12 +373,15 @@ def main():
         "config:",
         "  voxellens:",
         "    task: " + a.task,
-        "    class_names: [" + ", ".join(json.dumps(c) for c in classes) + "]",
-        "    input_size: " + yaml_list([shape[2], shape[3], shape[4]]),
-        "    gradcam_layers:",
+        "    class_names: [" + ", ".join(q(c) for c in classes) + "]",
+        "    output_activation: " + activation,
+        "    input_size: " + yaml_list([shape[4], shape[3], shape[2]]),
     ]
+    if spacing:
+        lines.append("    spacing: " + yaml_list(spacing))
+    lines.append("    gradcam_layers:")
     for l, ident in zip(chosen, idents):
-        lines += ["    - name: " + json.dumps(l),
+        lines += ["    - name: " + q(l),
                   "      probe_method: forward_probe_" + ident,
                   "      activation_method: activations_" + ident,
                   "      shape: " + yaml_list(known[l])]
@@ -311,7 +391,7 @@ def main():
     write_atomic(os.path.join(a.out, "rdf.yaml"), "\n".join(lines) + "\n")
     for s in sorted(said):
         print("note: " + s)
-    print("package written to %s: model.pt (sha256 %s), rdf.yaml; Grad-CAM layers %s; self-check passed "
+    print("package written to %s: model.pt (sha256 %s), rdf.yaml (bioimage.io 0.5), test tensors; Grad-CAM layers %s; self-check passed "
           "(outputs equal the original module's, max relative difference %.1e)" % (a.out, sha[:12], ", ".join(chosen), err))
 
 

@@ -90,7 +90,7 @@ public class MultiChannelTest {
 
     @Test
     void slidingWindowModelsTakeSeveralChannelsToo() throws Exception {
-        float[][] maps = new float[2][];
+        float[][] maps = new float[3][];
         String[] models = {"one-channel-sw", "two-channel-sw"};
         for (int i = 0; i < 2; i++) {
             Path out = tmp.resolve("sw-" + i);
@@ -102,8 +102,10 @@ public class MultiChannelTest {
             assertEquals(0, r.code(), r.err());
             assertTrue(r.out().contains("Tiles  "), r.out());
             maps[i] = NiftiReader.read(out.resolve("saliency.nii.gz")).volume().data();
+            if (i == 1) maps[2] = NiftiReader.read(out.resolve("saliency_t1.nii.gz")).volume().data();
         }
         assertClose(maps[0], maps[1], "sliding window, two channels vs one");
+        assertClose(maps[0], maps[2], "sliding window, the t1 channel's own map");
     }
 
     @Test

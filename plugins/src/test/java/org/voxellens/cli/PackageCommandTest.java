@@ -86,9 +86,11 @@ public class PackageCommandTest {
         python = RequiredTools.python3WithTorch();
         nets = tmp.resolve("nets.py");
         Files.writeString(nets, NETS, StandardCharsets.UTF_8);
+        // seeded before construction: the constructors draw the convolution weights (unseeded, a run could give a
+        // network whose Grad-CAM at a layer is all zero, a ReLU of negative weighted sums)
         py("import sys; sys.path.insert(0, '" + tmp + "'); import torch, nets\n"
-            + "torch.save(nets.randomised(nets.SkipUNet(), 1).state_dict(), '" + tmp.resolve("unet.pt") + "')\n"
-            + "torch.save({'state_dict': nets.randomised(nets.ResNet3d(), 2).state_dict()}, '" + tmp.resolve("resnet.pt") + "')\n");
+            + "torch.manual_seed(4); torch.save(nets.randomised(nets.SkipUNet(), 1).state_dict(), '" + tmp.resolve("unet.pt") + "')\n"
+            + "torch.manual_seed(2); torch.save({'state_dict': nets.randomised(nets.ResNet3d(), 2).state_dict()}, '" + tmp.resolve("resnet.pt") + "')\n");
     }
 
     /**
@@ -187,6 +189,42 @@ public class PackageCommandTest {
             assertClose(read(tmp.resolve("act.bin")), lg.activations().data(), "activations");
             assertClose(read(tmp.resolve("grad.bin")), lg.gradients().data(), "d score / d activations");
         }
+    }
+
+    @Test
+    void aTwoChannelSigmoidUNetIsPackagedAsBioimageIo05AndExplainedFromTwoVolumes() throws Exception {
+        // T1 + FLAIR in, one sigmoid channel out, a non-cubic input, z-scoring and the training spacing declared
+        Path pkg = tmp.resolve("unet2ch-pkg");
+        ExplainCommandTest.Run r = ExplainCommandTest.cli("package", "--python", python.toString(), "--module", nets + ":SkipUNet",
+            "--kwargs", "{\"in_channels\": 2, \"classes\": 1, \"deep_supervision\": false}", "--input-shape", "1,2,32,40,48",
+            "--task", "segmentation", "--classes", "background,lesion", "--channels", "t1,flair", "--normalise", "zscore",
+            "--spacing", "3,3,3", "--layer", "dec1", "--out", pkg.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("rdf.yaml (bioimage.io 0.5)"), r.out());
+        String rdf = Files.readString(pkg.resolve("rdf.yaml"));
+        assertTrue(rdf.contains("format_version: 0.5.4") && rdf.contains("output_activation: sigmoid"), rdf);
+        // the test tensors the description declares are there, with their sha256
+        for (String t : new String[] {"test_input.npy", "test_output.npy"}) {
+            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(pkg.resolve(t))));
+            assertTrue(rdf.contains("{source: " + t + ", sha256: " + sha + "}"), t + " in " + rdf);
+        }
+        ModelPackage p = ModelPackage.open(pkg);
+        assertEquals(2, p.channels());
+        assertEquals(List.of("t1", "flair"), p.channelNames());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {48, 40, 32}, p.inputSize(), "x, y, z");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {3, 3, 3}, p.spacing(), 0);
+        assertEquals("sigmoid", p.outputActivation());
+
+        Path out = tmp.resolve("unet2ch-out");
+        ExplainCommandTest.Run e = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--input",
+            ExplainCommandTest.HOME.resolve("samples/demo-brain-normal.nii.gz").toString(), "--model", pkg.toString(),
+            "--method", "gradcam,saliency,ig", "--ig-steps", "4", "--region", "channel", "--out", out.toString(), "--threads", "2");
+        assertEquals(0, e.code(), e.err());
+        for (String f : new String[] {"gradcam.nii.gz", "saliency_t1.nii.gz", "saliency_flair.nii.gz", "ig_t1.nii.gz", "ig_flair.nii.gz"}) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        assertTrue(e.out().contains("Tiles  "), "a spacing: run by sliding window " + e.out());
     }
 
     @Test

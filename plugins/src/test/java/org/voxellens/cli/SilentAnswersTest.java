@@ -152,6 +152,38 @@ public class SilentAnswersTest {
     }
 
     @Test
+    void aBioimageIo05DescriptionAsTheSpecWritesThemRunsEndToEnd() throws IOException {
+        // the one-output segmenter described in 0.5: axes objects (x without an id), sizes {min, step} and the voxel
+        // size in mm, ensure_dtype steps, output sizes referencing the input, a sigmoid postprocessing, channel names
+        Path pkg = tmp.resolve("seg1-v05");
+        Files.createDirectories(pkg);
+        Files.copy(tmp.resolve("seg1/model.pt"), pkg.resolve("model.pt"));
+        Files.writeString(pkg.resolve("rdf.yaml"), String.join("\n",
+            "format_version: 0.5.4", "type: model", "name: seg1 v0.5", "description: one-output segmenter",
+            "authors: [{name: VoxelLens tests}]", "license: MIT",
+            "inputs:", "  - id: raw", "    axes:", "      - type: batch", "      - {type: channel, channel_names: [t1]}",
+            "      - {type: space, id: z, size: {min: 16, step: 16}, unit: millimeter, scale: 3.0}",
+            "      - {type: space, id: y, size: {min: 16, step: 16}, unit: millimeter, scale: 3.0}",
+            "      - {type: space, size: {min: 16, step: 16}, unit: millimeter, scale: 3.0}",
+            "    preprocessing:", "      - {id: ensure_dtype, kwargs: {dtype: float32}}",
+            "      - {id: zero_mean_unit_variance, kwargs: {axes: [z, y, x]}}", "      - {id: ensure_dtype, kwargs: {dtype: float32}}",
+            "outputs:", "  - id: lesion", "    axes:", "      - type: batch", "      - {type: channel, channel_names: [lesion]}",
+            "      - {type: space, id: z, size: {tensor_id: raw, axis_id: z}}",
+            "      - {type: space, id: y, size: {tensor_id: raw, axis_id: y}}",
+            "      - {type: space, size: {tensor_id: raw, axis_id: x}}",
+            "    postprocessing:", "      - id: sigmoid",
+            "weights:", "  torchscript: {source: model.pt, pytorch_version: '1.13'}", ""));
+        Path out = tmp.resolve("v05-out");
+        ExplainCommandTest.Run r = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",
+            pkg.toString(), "--method", "saliency", "--out", out.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Grid   model input 48×48×48 voxels"), r.out());
+        assertTrue(r.out().contains("Target sum of class 'lesion' logits over its predicted mask"), r.out());
+        double dice = dice(NiftiReader.read(out.resolve("segmentation.nii.gz")).volume(), NiftiReader.read(ExplainCommandTest.MASK).volume());
+        assertTrue(dice > 0.75, "Dice " + dice);
+    }
+
+    @Test
     void aTorchScriptFailureShowsItsCauseAndDebugShowsTheWholeTraceback() {
         String[] args = {"explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model", tmp.resolve("seg-badsize").toString(),
             "--method", "saliency", "--out", tmp.resolve("badsize-out").toString()};

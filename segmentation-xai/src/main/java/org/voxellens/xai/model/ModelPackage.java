@@ -131,8 +131,9 @@ public final class ModelPackage {
         b.inputAxes = axes(input.get("axes"), "inputs[0].axes");
         long[] shape = shape(input, b.inputAxes);
         if (!b.inputAxes.endsWith("zyx")) {
-            throw new IllegalArgumentException("input axes '" + b.inputAxes + "' are not supported: a 3D model needs"
-                + " axes ending in zyx (bczyx, czyx or bzyx)");
+            boolean twoD = !b.inputAxes.contains("z");
+            throw new IllegalArgumentException("input axes '" + b.inputAxes + "' are not supported: "
+                + (twoD ? "this is a 2D model; VoxelLens explains 3D models, whose" : "a 3D model's") + " axes end in zyx (bczyx, czyx or bzyx)");
         }
         int c = b.inputAxes.indexOf('c');
         b.channels = c < 0 ? 1 : (int) Math.max(1, shape[c]);
@@ -183,9 +184,17 @@ public final class ModelPackage {
             if (!any) b.sizeRules = null;
         }
         if (vl.get("spacing") != null) b.spacing = doubles(vl.get("spacing"), "config.voxellens.spacing");
+        else b.spacing = axisSpacing(input.get("axes"));
 
         if (vl.get("class_names") != null) {
             for (Object o : list(vl.get("class_names"), "config.voxellens.class_names")) b.classNames.add(o.toString());
+        } else if (map(outputs.get(0), "outputs[0]").get("axes") instanceof List<?> outAxisList) {
+            // 0.5: the output's channel axis names its channels
+            for (Object a : outAxisList) {
+                if (a instanceof Map<?, ?> am && "channel".equals(String.valueOf(am.get("type"))) && am.get("channel_names") instanceof List<?> n) {
+                    for (Object o : n) b.classNames.add(o.toString());
+                }
+            }
         }
         b.defaultTarget = vl.get("default_target") == null ? null : vl.get("default_target").toString();
         b.outputActivation = outputActivation(vl, map(outputs.get(0), "outputs[0]"));
@@ -384,11 +393,47 @@ public final class ModelPackage {
             switch (type) {
                 case "batch" -> sb.append('b');
                 case "channel" -> sb.append('c');
-                case "space" -> sb.append(String.valueOf(m.get("id")).toLowerCase(Locale.ROOT));
-                default -> throw new IllegalArgumentException(what + ": unsupported axis type " + type);
+                case "space" -> {
+                    // 0.5: a space axis's id defaults to "x" (the spec's own examples leave it out for x)
+                    String id = m.get("id") == null ? "x" : String.valueOf(m.get("id")).toLowerCase(Locale.ROOT);
+                    if (!List.of("x", "y", "z").contains(id)) {
+                        throw new IllegalArgumentException(what + ": space axis '" + id + "' (VoxelLens reads space axes x, y and z)");
+                    }
+                    sb.append(id);
+                }
+                default -> throw new IllegalArgumentException(what + ": a 3D model's axes are batch, channel and space (z, y, x); "
+                    + "this one has a " + type + " axis");
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * 0.5 space axes may give the physical size of a voxel ({@code scale} in {@code unit}): with a length unit on
+     * x, y and z that is the spacing the model expects, in mm. Without a unit the scale says nothing physical.
+     */
+    private static double[] axisSpacing(Object axes) {
+        if (!(axes instanceof List<?> l)) return null;
+        double[] xyz = new double[3];
+        int found = 0;
+        for (Object o : l) {
+            if (!(o instanceof Map<?, ?> m) || !"space".equals(String.valueOf(m.get("type"))) || m.get("unit") == null) continue;
+            double mm = switch (String.valueOf(m.get("unit")).toLowerCase(Locale.ROOT)) {
+                case "millimeter", "millimetre", "mm" -> 1;
+                case "micrometer", "micrometre", "micron", "um", "µm" -> 1e-3;
+                case "centimeter", "centimetre", "cm" -> 10;
+                case "meter", "metre", "m" -> 1000;
+                case "nanometer", "nanometre", "nm" -> 1e-6;
+                default -> throw new IllegalArgumentException("space axis unit " + m.get("unit") + " is not a length");
+            };
+            double scale = m.get("scale") instanceof Number n ? n.doubleValue() : 1.0;
+            String id = m.get("id") == null ? "x" : String.valueOf(m.get("id")).toLowerCase(Locale.ROOT);
+            int k = "xyz".indexOf(id);
+            if (k < 0 || !(scale > 0)) continue;
+            xyz[k] = scale * mm;
+            found++;
+        }
+        return found == 3 ? xyz : null;
     }
 
     /**

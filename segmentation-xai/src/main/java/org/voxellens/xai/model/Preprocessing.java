@@ -30,10 +30,10 @@ public final class Preprocessing {
         List<Volume> out = new java.util.ArrayList<>(channels);
         for (PreprocessingStep s : steps) {
             String name = s.name().toLowerCase(Locale.ROOT);
-            boolean joint = out.size() > 1 && s.text("axes", "xyz").toLowerCase(Locale.ROOT).contains("c")
+            boolean joint = out.size() > 1 && s.acrossChannels()
                 && (name.equals("zero_mean_unit_variance") && !"fixed".equals(s.text("mode", "per_sample")) || name.equals("scale_range"));
             if (!joint) {
-                out.replaceAll(v -> apply(s, v));
+                for (int c = 0; c < out.size(); c++) out.set(c, apply(s, out.get(c), c));
                 continue;
             }
             float[] all = concat(out);
@@ -72,21 +72,43 @@ public final class Preprocessing {
     }
 
     static Volume apply(PreprocessingStep s, Volume v) {
+        return apply(s, v, 0);
+    }
+
+    /** @param channel which input channel {@code v} is (steps with per-channel values, 0.5's lists along a channel axis) */
+    static Volume apply(PreprocessingStep s, Volume v, int channel) {
         String name = s.name().toLowerCase(Locale.ROOT);
         switch (name) {
+            case "ensure_dtype": {
+                // 0.5 puts ensure_dtype float32 around its steps; VoxelLens computes in float32 anyway
+                String dtype = s.text("dtype", "float32");
+                if (dtype.equals("float32") || dtype.equals("float64")) return v;
+                throw new IllegalArgumentException("preprocessing ensure_dtype " + dtype + ": a 3D model's input is float here");
+            }
+            case "fixed_zero_mean_unit_variance": {
+                double mean = s.number("mean", channel, 0), std = s.number("std", channel, 1);
+                double gain = 1 / (std + s.number("eps", EPS));
+                return IntensityTransforms.scaleLinear(v, gain, -mean * gain);
+            }
             case "zero_mean_unit_variance": {
                 if ("fixed".equals(s.text("mode", "per_sample"))) {
-                    double mean = s.number("mean", 0), std = s.number("std", 1);
+                    double mean = s.number("mean", channel, 0), std = s.number("std", channel, 1);
                     double gain = 1 / (std + s.number("eps", EPS));
                     return IntensityTransforms.scaleLinear(v, gain, -mean * gain);
                 }
                 return IntensityTransforms.zScore(v);
             }
+            case "binarize": {
+                float t = (float) s.number("threshold", channel, 0.5);
+                float[] d = v.data(), o = new float[d.length];
+                for (int i = 0; i < d.length; i++) o[i] = d[i] > t ? 1f : 0f;
+                return v.withData(o);
+            }
             case "scale_range":
                 return IntensityTransforms.percentileScale(v, s.number("min_percentile", 0), s.number("max_percentile", 100),
                     0, 1, false);
             case "scale_linear":
-                return IntensityTransforms.scaleLinear(v, s.number("gain", 1), s.number("offset", 0));
+                return IntensityTransforms.scaleLinear(v, s.number("gain", channel, 1), s.number("offset", channel, 0));
             case "clip": {
                 float lo = (float) s.number("min", Double.NEGATIVE_INFINITY), hi = (float) s.number("max", Double.POSITIVE_INFINITY);
                 float[] d = v.data(), o = new float[d.length];
@@ -97,7 +119,8 @@ public final class Preprocessing {
                 return IntensityTransforms.ctWindow(v, s.number("center", 40), s.number("width", 400));
             default:
                 throw new IllegalArgumentException("unsupported preprocessing step '" + s.name()
-                    + "' (supported: zero_mean_unit_variance, scale_range, scale_linear, clip, ct_window)");
+                    + "' (supported: zero_mean_unit_variance, fixed_zero_mean_unit_variance, scale_range, scale_linear, clip, "
+                    + "binarize, ensure_dtype, ct_window)");
         }
     }
 }

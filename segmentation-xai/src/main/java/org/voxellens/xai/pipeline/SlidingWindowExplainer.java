@@ -106,7 +106,8 @@ final class SlidingWindowExplainer {
                     ? scoreTiles(metric, m, tileMaps, toScore, window, prepared, seg, targetVoxels, seed, progress)
                     : metric.evaluate(new ExplainContext(model, preparedInput, seg, seed, progress), m, a));
             }
-            results.add(new Explainer.MethodResult(m, a, onGrid, onSource, seconds, scores));
+            results.add(new Explainer.MethodResult(m, a, onGrid, onSource, seconds, scores,
+                Explainer.channelMaps(a, grid, source.geometry())));
         }
         return new Explainer.Result(grid, preparedInput, output, target, prediction, results, forwardSeconds);
     }
@@ -149,7 +150,7 @@ final class SlidingWindowExplainer {
             return explainTiledBatched(single, window, prepared, weightSum, target, targetVoxels, keep, tileMaps, progress, full);
         }
         int tiles = window.count();
-        float[] acc = new float[weightSum.length];
+        Blend acc = new Blend(weightSum.length);
         Map<String, Double> maxima = new LinkedHashMap<>();
         Map<String, Long> totals = new LinkedHashMap<>();
         Boolean signed = null;
@@ -162,7 +163,7 @@ final class SlidingWindowExplainer {
             }
             Attribution a = m.explain(tileContext(window, prepared, target, targetVoxels, t, seed,
                 tileProgress(progress, t, tiles, unitsPerTile)));
-            window.accumulate(a.map().data(), 0, 1, t, acc);
+            acc.add(window, a, t);
             if (keep.contains(t)) tileMaps.put(t, a);
             signed = a.signed();
             evaluated++;
@@ -181,7 +182,7 @@ final class SlidingWindowExplainer {
                                             Map<Integer, Attribution> tileMaps, Progress progress, long[] full) {
         ModelPackage pkg = model.modelPackage();
         int tv = window.tileVoxels(), tiles = window.count();
-        float[] acc = new float[weightSum.length];
+        Blend acc = new Blend(weightSum.length);
         // tiles without target voxels have a constant score: a zero map, skipped
         List<Integer> todo = IntStream.range(0, tiles).filter(t -> targetVoxels[t] > 0).boxed().toList();
         int batch = Math.max(1, Math.min(todo.size(),
@@ -208,7 +209,7 @@ final class SlidingWindowExplainer {
             for (int i = 0; i < b; i++) {
                 Attribution a = maps.get(i);
                 int t = todo.get(start + i);
-                window.accumulate(a.map().data(), 0, 1, t, acc);
+                acc.add(window, a, t);
                 if (keep.contains(t)) tileMaps.put(t, a);
                 signed = a.signed();
                 merge(a.diagnostics(), maxima, totals);
@@ -291,10 +292,36 @@ final class SlidingWindowExplainer {
         }
     }
 
-    private static Attribution blended(String id, SlidingWindow window, float[] acc, float[] weightSum, int evaluated,
+    /** The blended map, and each input channel's when the method gives them (multi-channel gradient methods). */
+    private static final class Blend {
+        final float[] map;
+        float[] channels;
+        int c;
+
+        Blend(int voxels) { map = new float[voxels]; }
+
+        void add(SlidingWindow window, Attribution a, int t) {
+            window.accumulate(a.map().data(), 0, 1, t, map);
+            if (a.channels() != null) {
+                if (channels == null) {
+                    c = (int) a.channels().dim(1);
+                    channels = new float[Math.multiplyExact(c, map.length)];
+                }
+                window.accumulate(a.channels().data(), 0, c, t, channels);
+            }
+        }
+    }
+
+    private static Attribution blended(String id, SlidingWindow window, Blend blend, float[] weightSum, int evaluated,
                                        Boolean signed, Map<String, Double> maxima, Map<String, Long> totals, long[] full) {
         int tiles = window.count();
+        float[] acc = blend.map;
         SlidingWindow.normalise(acc, 1, weightSum);
+        Tensor channels = null;
+        if (blend.channels != null) {
+            SlidingWindow.normalise(blend.channels, blend.c, weightSum);
+            channels = new Tensor(blend.channels, new long[] {1, blend.c, full[2], full[3], full[4]});
+        }
         Map<String, Object> diag = new LinkedHashMap<>();
         Map<String, Object> sw = new LinkedHashMap<>();
         sw.put("tiles", tiles);
@@ -307,7 +334,7 @@ final class SlidingWindowExplainer {
         diag.put("sliding_window", sw);
         diag.put("per_tile_max_abs", maxima);
         diag.put("sum_over_tiles", totals);
-        return new Attribution(id, new Tensor(acc, full), signed != null && signed, diag);
+        return new Attribution(id, new Tensor(acc, full), signed != null && signed, diag, channels);
     }
 
     /** One progress bar per method over all tiles; cancel is checked inside each tile's method as usual. */

@@ -184,4 +184,123 @@ class ModelPackageTest {
         // sha256 of the bytes 01 02 03
         assertEquals("039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81", p.weightsSha256());
     }
+
+    /**
+     * Written the way the bioimage.io spec's own 0.5 examples write descriptions (unet2d_nuclei_broad,
+     * unet2d_diff_output_shape): axes as objects, a space axis without an id (x), a channel axis with channel_names
+     * and no size, sizes {min, step}, output sizes that reference an input axis, ensure_dtype around the
+     * normalisation, zero_mean_unit_variance with an axes list, a sigmoid in the postprocessing; here in 3D, with
+     * the voxel size as the axes' scale in millimetres.
+     */
+    private static final String V05 = """
+        format_version: 0.5.4
+        type: model
+        name: brain lesion unet
+        description: 3D UNet, T1 + FLAIR
+        authors: [{name: somebody}]
+        license: MIT
+        documentation: README.md
+        inputs:
+          - id: mri
+            axes:
+              - type: batch
+              - type: channel
+                channel_names: [t1, flair]
+              - {type: space, id: z, size: {min: 32, step: 16}, unit: millimeter, scale: 1.5}
+              - {type: space, id: y, size: {min: 32, step: 16}, unit: millimeter, scale: 1.0}
+              - {type: space, size: {min: 32, step: 16}, unit: millimeter, scale: 1.0}
+            preprocessing:
+              - id: ensure_dtype
+                kwargs: {dtype: float32}
+              - id: zero_mean_unit_variance
+                kwargs: {axes: [z, y, x]}
+              - id: ensure_dtype
+                kwargs: {dtype: float32}
+        outputs:
+          - id: lesion_probability
+            axes:
+              - type: batch
+              - type: channel
+                channel_names: [lesion]
+              - {type: space, id: z, size: {tensor_id: mri, axis_id: z}}
+              - {type: space, id: y, size: {tensor_id: mri, axis_id: y}}
+              - {type: space, size: {tensor_id: mri, axis_id: x}}
+            postprocessing:
+              - id: sigmoid
+        weights:
+          torchscript:
+            source: weights.pt
+            pytorch_version: 2.5.1
+        """;
+
+    @Test
+    void aBioimageIo05DescriptionWrittenAsTheSpecsExamplesParses() throws IOException {
+        ModelPackage p = ModelPackage.open(pkg(V05));
+        assertEquals("bczyx", p.inputAxes());
+        assertEquals(2, p.channels(), "two channel_names, no size: two channels");
+        assertEquals(List.of("t1", "flair"), p.channelNames());
+        assertEquals(ModelTask.SEGMENTATION, p.task(), "spatial output axes");
+        assertTrue(p.parameterisedSize());
+        assertArrayEquals(new int[] {48, 64, 32}, p.sizeAtLeast(new int[] {40, 50, 20}));
+        assertArrayEquals(new double[] {1.0, 1.0, 1.5}, p.spacing(), 1e-12, "x, y, z from the axes' scale in mm");
+        assertEquals("sigmoid", p.outputActivation(), "the postprocessing's sigmoid");
+        assertEquals(List.of("ensure_dtype", "zero_mean_unit_variance", "ensure_dtype"),
+            p.preprocessing().stream().map(PreprocessingStep::name).toList());
+        assertTrue(!p.preprocessing().get(1).acrossChannels(), "axes [z, y, x]: each channel on its own");
+    }
+
+    @Test
+    void aTwoDimensionalModelIsRefusedAsTwoDimensionalNotAsUnreadable() throws IOException {
+        String twoD = V05.replace("      - {type: space, id: z, size: {min: 32, step: 16}, unit: millimeter, scale: 1.5}\n", "")
+            .replace("      - {type: space, id: z, size: {tensor_id: mri, axis_id: z}}\n", "");
+        ModelPackageException e = assertThrows(ModelPackageException.class, () -> ModelPackage.open(pkg(twoD)));
+        assertTrue(e.getMessage().contains("this is a 2D model; VoxelLens explains 3D models"), e.getMessage());
+    }
+
+    @Test
+    void aDeepImageJ3dDescriptionParses() throws IOException {
+        // as deepImageJ 3.x writes a 3D PyTorch model: 0.4 with a parameterised shape and its own config section
+        ModelPackage p = ModelPackage.open(pkg("""
+            format_version: 0.4.8
+            type: model
+            name: 3D UNet nuclei (deepImageJ)
+            inputs:
+              - name: input0
+                axes: bczyx
+                data_type: float32
+                data_range: [-.inf, .inf]
+                shape: {min: [1, 1, 16, 64, 64], step: [0, 0, 8, 16, 16]}
+                preprocessing:
+                  - name: scale_range
+                    kwargs: {mode: per_sample, axes: xyz, min_percentile: 1, max_percentile: 99.8}
+            outputs:
+              - name: output0
+                axes: bczyx
+                data_type: float32
+                data_range: [-.inf, .inf]
+                halo: [0, 0, 4, 8, 8]
+                shape: {reference_tensor: input0, scale: [1, 1, 1, 1, 1], offset: [0, 0, 0, 0, 0]}
+                postprocessing:
+                  - name: sigmoid
+            weights:
+              torchscript:
+                source: weights.pt
+                sha256: 039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81
+            config:
+              deepimagej:
+                pyramidal_model: false
+                allow_tiling: true
+                model_keys: null
+                test_information:
+                  inputs: [{name: exampleImage.tif, size: 64 x 64 x 16 x 1, pixel_size: {x: 1, y: 1, z: 1}}]
+                  outputs: [{name: resultImage.tif, type: image, size: 64 x 64 x 16 x 1}]
+                  memory_peak: null
+                  runtime: null
+            """));
+        assertEquals(ModelTask.SEGMENTATION, p.task());
+        assertTrue(p.parameterisedSize());
+        assertArrayEquals(new int[] {64, 64, 16}, p.inputSize(), "the smallest size until a volume chooses one");
+        assertArrayEquals(new int[] {80, 64, 24}, p.sizeAtLeast(new int[] {70, 10, 17}));
+        assertEquals("sigmoid", p.outputActivation());
+    }
 }
