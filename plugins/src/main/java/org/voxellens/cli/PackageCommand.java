@@ -29,15 +29,19 @@ final class PackageCommand implements Callable<Integer> {
     @Option(names = "--python", description = "The Python with torch that the model was trained with (default: ${DEFAULT-VALUE}).",
         defaultValue = "python3")
     String python;
-    @Option(names = "--module", required = true, description = "FILE.py:ClassName of the network.")
+    @Option(names = "--module", description = "FILE.py:ClassName of the network, or an importable module:ClassName (e.g. monai.networks.nets:UNet).")
     String module;
+    @Option(names = "--from-package", description = "A bioimage.io model package with pytorch_state_dict weights: its network, weights, input, preprocessing and classes.")
+    Path fromPackage;
+    @Option(names = "--bundle", description = "A MONAI bundle folder (configs/inference.json network_def, configs/metadata.json, models/model.pt).")
+    Path bundle;
     @Option(names = "--kwargs", description = "Constructor arguments as JSON, e.g. '{\"channels\": 2}'.")
     String kwargs;
     @Option(names = "--weights", description = "state_dict (or checkpoint with one) saved by torch.save.")
     Path weights;
     @Option(names = "--layer", description = "Grad-CAM layer, a name from model.named_modules(); repeatable (default: proposed).")
     List<String> layers = new ArrayList<>();
-    @Option(names = "--input-shape", required = true, description = "1,C,Z,Y,X: the model's input.")
+    @Option(names = "--input-shape", description = "1,C,Z,Y,X: the model's input (default with --from-package or --bundle: from its description).")
     String inputShape;
     @Option(names = "--task", description = "segmentation or classification.")
     String task;
@@ -61,6 +65,43 @@ final class PackageCommand implements Callable<Integer> {
     @Option(names = "--list-layers", description = "List the layers (names, types, output shapes) and the proposed Grad-CAM layer.")
     boolean listLayers;
 
+    /** The steps of a --from-package source, carried into the new description as they are. */
+    private String preprocessingJson;
+
+    /**
+     * Everything the new package needs from a bioimage.io package, unless given on the command line: its nn.Module
+     * (pytorch_state_dict weights and architecture), input shape, channel names, preprocessing, task, classes,
+     * output activation and spacing. Grad-CAM probes are added by forward hooks on that module, so TorchScript-only
+     * packages cannot be repackaged.
+     */
+    private void fromPackage() throws IOException {
+        org.voxellens.xai.model.ModelPackage src = org.voxellens.xai.model.ModelPackage.openForRepackaging(fromPackage);
+        org.voxellens.xai.model.ModelPackage.StateDict sd = src.stateDict();
+        if (sd == null) {
+            throw new IllegalArgumentException(fromPackage + ": has no pytorch_state_dict weights with an architecture; Grad-CAM "
+                + "probes are added by forward hooks on the nn.Module, so package the original network with --module");
+        }
+        module = sd.module() + ":" + sd.callable();
+        if (kwargs == null) kwargs = new com.google.gson.Gson().toJson(sd.kwargs());
+        if (weights == null) weights = sd.weights();
+        if (inputShape == null) {
+            long[] shape = src.inputShape(1);
+            inputShape = shape[0] + "," + shape[1] + "," + shape[2] + "," + shape[3] + "," + shape[4];
+        }
+        if (task == null) task = src.task().name().toLowerCase(java.util.Locale.ROOT);
+        if (classes == null && !src.classNames().isEmpty()) classes = String.join(",", src.classNames());
+        if (channels == null && !src.channelNames().isEmpty()) channels = String.join(",", src.channelNames());
+        if (activation == null) activation = src.outputActivation();
+        if (spacing == null && src.spacing() != null) {
+            double[] v = src.spacing();
+            spacing = v[0] + "," + v[1] + "," + v[2];
+        }
+        if (name == null) name = src.name();
+        List<java.util.Map<String, Object>> steps = new ArrayList<>();
+        for (var step : src.preprocessing()) steps.add(java.util.Map.of("id", step.name(), "kwargs", step.kwargs()));
+        preprocessingJson = new com.google.gson.Gson().toJson(steps);
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path script = Files.createTempFile("voxellens-package", ".py");
@@ -69,7 +110,16 @@ final class PackageCommand implements Callable<Integer> {
                 if (in == null) throw new IllegalStateException("package_model.py is missing from the VoxelLens jar");
                 Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
             }
-            List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--module", module, "--input-shape", inputShape));
+            int sources = (module != null ? 1 : 0) + (fromPackage != null ? 1 : 0) + (bundle != null ? 1 : 0);
+            if (sources != 1) throw new IllegalArgumentException("give exactly one of --module, --from-package and --bundle");
+            if (fromPackage != null) fromPackage();
+            if (module == null && bundle == null) throw new IllegalStateException("no network");
+            if (inputShape == null && bundle == null) throw new IllegalArgumentException("--input-shape 1,C,Z,Y,X is needed with --module");
+            List<String> cmd = new ArrayList<>(List.of(python, script.toString()));
+            if (module != null) cmd.addAll(List.of("--module", module));
+            if (bundle != null) cmd.addAll(List.of("--bundle", bundle.toString()));
+            if (inputShape != null) cmd.addAll(List.of("--input-shape", inputShape));
+            if (preprocessingJson != null) cmd.addAll(List.of("--preprocessing-json", preprocessingJson));
             if (kwargs != null) cmd.addAll(List.of("--kwargs", kwargs));
             if (weights != null) cmd.addAll(List.of("--weights", weights.toString()));
             for (String l : layers) cmd.addAll(List.of("--layer", l));

@@ -32,8 +32,17 @@ def fail(msg):
 
 def load_class(spec):
     if ":" not in spec:
-        fail("--module must be FILE.py:ClassName, got " + spec)
+        fail("--module must be FILE.py:ClassName or module.path:ClassName, got " + spec)
     path, cls = spec.rsplit(":", 1)
+    if not path.endswith(".py") and not os.path.isfile(path):
+        # an importable module (MONAI's networks, a bioimage.io architecture's import_from)
+        try:
+            mod = importlib.import_module(path)
+        except Exception as e:
+            fail("cannot import " + path + ": " + type(e).__name__ + ": " + str(e).splitlines()[0])
+        if not hasattr(mod, cls):
+            fail(path + " has no " + cls)
+        return getattr(mod, cls)
     if not os.path.isfile(path):
         fail(path + ": file not found")
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
@@ -46,6 +55,83 @@ def load_class(spec):
     if not hasattr(mod, cls):
         fail(path + " has no class " + cls)
     return getattr(mod, cls)
+
+
+def bundle_network(folder):
+    """A MONAI bundle: the network of configs/inference.json's network_def, models/model.pt, and the input and
+    classes of configs/metadata.json's network_data_format. With MONAI installed its ConfigParser builds the
+    network (every @reference and $expression as MONAI evaluates them); without it a network_def whose _target_ is
+    a dotted path (e.g. the bundle's own scripts.net.UNet) and whose arguments are plain values is built directly."""
+    cfg = os.path.join(folder, "configs")
+    inference = next((os.path.join(cfg, n) for n in ("inference.json", "inference.yaml", "inference.yml")
+                      if os.path.isfile(os.path.join(cfg, n))), None)
+    if inference is None:
+        fail(folder + ": not a MONAI bundle (no configs/inference.json)")
+    meta_path = os.path.join(cfg, "metadata.json")
+    meta = json.load(open(meta_path)) if os.path.isfile(meta_path) else {}
+    sys.path.insert(0, os.path.abspath(folder))  # bundles import their own scripts package
+    try:
+        from monai.bundle import ConfigParser  # noqa: F401
+        have_monai = True
+    except ImportError:
+        have_monai = False
+    if have_monai:
+        from monai.bundle import ConfigParser
+        parser = ConfigParser()
+        parser.read_config(inference)
+        if meta:
+            parser.read_meta(meta_path)
+        try:
+            net = parser.get_parsed_content("network_def", instantiate=True)
+        except Exception as e:
+            fail(inference + ": network_def cannot be built: " + type(e).__name__ + ": " + str(e).splitlines()[0])
+    else:
+        if inference.endswith(".json"):
+            config = json.load(open(inference))
+        else:
+            try:
+                import yaml
+            except ImportError:
+                fail(inference + ": a YAML bundle config needs pyyaml or MONAI in " + sys.executable)
+            config = yaml.safe_load(open(inference))
+        d = config.get("network_def")
+        if not isinstance(d, dict) or "_target_" not in d:
+            fail(inference + ": network_def is not a {_target_: ...} mapping; building it needs MONAI in " + sys.executable)
+        args = {k: v for k, v in d.items() if not k.startswith("_")}
+
+        def plain(v):
+            if isinstance(v, str) and v[:1] in ("@", "$", "%"):
+                return False
+            if isinstance(v, dict):
+                return all(plain(x) for x in v.values())
+            if isinstance(v, list):
+                return all(plain(x) for x in v)
+            return True
+        if not plain(args):
+            fail(inference + ": network_def uses MONAI references or expressions (@, $, %); install MONAI in " + sys.executable)
+        target = d["_target_"]
+        if "." not in target:
+            fail(inference + ": network_def._target_ " + target + " is a MONAI short name; install MONAI in " + sys.executable)
+        modname, clsname = target.rsplit(".", 1)
+        try:
+            net = getattr(importlib.import_module(modname), clsname)(**args)
+        except Exception as e:
+            fail(inference + ": network_def cannot be built: " + type(e).__name__ + ": " + str(e).splitlines()[0])
+    weights = os.path.join(folder, "models", "model.pt")
+    fmt = meta.get("network_data_format", {})
+    image = fmt.get("inputs", {}).get("image", {})
+    pred = fmt.get("outputs", {}).get("pred", {})
+    shape = None
+    spatial = image.get("spatial_shape")
+    if spatial and all(isinstance(v, int) for v in spatial) and len(spatial) == 3 and isinstance(image.get("num_channels"), int):
+        # MONAI's spatial_shape is in the image's (H, W, D) order, the tensor's last three axes
+        shape = [1, image["num_channels"]] + list(spatial)
+    classes = None
+    channel_def = pred.get("channel_def")
+    if isinstance(channel_def, dict) and channel_def:
+        classes = [str(channel_def[k]) for k in sorted(channel_def, key=lambda k: int(k))]
+    task = "segmentation" if pred.get("type") == "image" else ("classification" if pred else None)
+    return net, (weights if os.path.isfile(weights) else None), shape, classes, task
 
 
 def first_tensor(out, said):
@@ -149,11 +235,13 @@ def yaml_list(values):
 
 def main():
     ap = argparse.ArgumentParser(prog="voxellens package")
-    ap.add_argument("--module", required=True)
+    ap.add_argument("--module")
+    ap.add_argument("--bundle")
+    ap.add_argument("--preprocessing-json")
     ap.add_argument("--kwargs", default="{}", help="constructor arguments as JSON")
     ap.add_argument("--weights")
     ap.add_argument("--layer", action="append", default=[])
-    ap.add_argument("--input-shape", required=True)
+    ap.add_argument("--input-shape")
     ap.add_argument("--task", choices=["segmentation", "classification"])
     ap.add_argument("--classes")
     ap.add_argument("--name")
@@ -166,18 +254,30 @@ def main():
     ap.add_argument("--list-layers", action="store_true")
     a = ap.parse_args()
 
+    bundle_shape = None
+    if a.bundle:
+        net, bundle_weights, bundle_shape, bundle_classes, bundle_task = bundle_network(a.bundle)
+        a.weights = a.weights or bundle_weights
+        a.classes = a.classes or (",".join(bundle_classes) if bundle_classes else None)
+        a.task = a.task or bundle_task
+        a.module = os.path.join(a.bundle, "configs", "inference.json") + ":network_def"
+        cls = type(net)
+    if not a.input_shape and bundle_shape is None:
+        fail("--input-shape 1,C,Z,Y,X is needed (the bundle's metadata gives no fixed input shape)")
+    input_shape = a.input_shape or ",".join(str(v) for v in bundle_shape)
     try:
-        shape = tuple(int(v) for v in a.input_shape.split(","))
+        shape = tuple(int(v) for v in input_shape.split(","))
     except ValueError:
-        fail("--input-shape must be 1,C,Z,Y,X, got " + a.input_shape)
+        fail("--input-shape must be 1,C,Z,Y,X, got " + input_shape)
     if len(shape) != 5 or shape[0] != 1 or min(shape) < 1:
-        fail("--input-shape must be 1,C,Z,Y,X (batch 1, 3D), got " + a.input_shape)
+        fail("--input-shape must be 1,C,Z,Y,X (batch 1, 3D), got " + input_shape)
 
-    cls = load_class(a.module)
-    try:
-        net = cls(**json.loads(a.kwargs))
-    except Exception as e:
-        fail("%s(**%s) failed: %s: %s" % (cls.__name__, a.kwargs, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
+    if not a.bundle:
+        cls = load_class(a.module)
+        try:
+            net = cls(**json.loads(a.kwargs))
+        except Exception as e:
+            fail("%s(**%s) failed: %s: %s" % (cls.__name__, a.kwargs, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
     if a.weights:
         if not os.path.isfile(a.weights):
             fail(a.weights + ": file not found")
@@ -349,7 +449,13 @@ def main():
         space("x", shape[4], 0),
         "  test_tensor: {source: test_input.npy, sha256: %s}" % sha_in,
     ]
-    if a.normalise == "zscore":
+    if a.preprocessing_json:
+        steps = json.loads(a.preprocessing_json)
+        if steps:
+            lines.append("  preprocessing:")
+            for st in steps:
+                lines += ["  - id: " + q(st["id"]), "    kwargs: " + json.dumps(st.get("kwargs", {}))]
+    elif a.normalise == "zscore":
         lines += ["  preprocessing:", "  - id: zero_mean_unit_variance", "    kwargs: {axes: [z, y, x]}"]
     elif a.normalise == "percentile":
         lines += ["  preprocessing:", "  - id: scale_range", "    kwargs: {axes: [z, y, x], min_percentile: 1, max_percentile: 99}"]

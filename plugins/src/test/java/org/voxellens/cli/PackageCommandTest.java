@@ -228,6 +228,69 @@ public class PackageCommandTest {
     }
 
     @Test
+    void aMonaiBundleAndABioimageIoStateDictPackageArePackagedFromTheirOwnDescriptions() throws Exception {
+        // a MONAI bundle whose network_def names the bundle's own scripts (built without MONAI, which is not installable)
+        Path bundle = tmp.resolve("bundle");
+        Files.createDirectories(bundle.resolve("configs"));
+        Files.createDirectories(bundle.resolve("scripts"));
+        Files.createDirectories(bundle.resolve("models"));
+        Files.writeString(bundle.resolve("scripts/__init__.py"), "");
+        Files.copy(nets, bundle.resolve("scripts/nets.py"));
+        Files.writeString(bundle.resolve("configs/inference.json"), "{\"network_def\": {\"_target_\": \"scripts.nets.SkipUNet\", "
+            + "\"in_channels\": 1, \"classes\": 2, \"c\": 4, \"deep_supervision\": false}, \"device\": \"$torch.device('cpu')\"}");
+        Files.writeString(bundle.resolve("configs/metadata.json"), "{\"network_data_format\": {"
+            + "\"inputs\": {\"image\": {\"type\": \"image\", \"num_channels\": 1, \"spatial_shape\": [32, 32, 32]}},"
+            + "\"outputs\": {\"pred\": {\"type\": \"image\", \"num_channels\": 2, \"channel_def\": {\"0\": \"background\", \"1\": \"tumour\"}}}}}");
+        py("import sys; sys.path.insert(0, '" + tmp + "'); import torch, nets\n"
+            + "torch.manual_seed(4); net = nets.randomised(nets.SkipUNet(deep_supervision=False), 1)\n"
+            + "torch.save(net.state_dict(), '" + bundle.resolve("models/model.pt") + "')\n");
+        Path fromBundle = tmp.resolve("from-bundle");
+        ExplainCommandTest.Run b = ExplainCommandTest.cli("package", "--python", python.toString(), "--bundle", bundle.toString(),
+            "--layer", "dec1", "--normalise", "zscore", "--out", fromBundle.toString());
+        assertEquals(0, b.code(), b.err());
+        ModelPackage pb = ModelPackage.open(fromBundle);
+        assertEquals(List.of("background", "tumour"), pb.classNames(), "classes from the bundle's channel_def");
+        assertEquals(org.voxellens.xai.model.ModelTask.SEGMENTATION, pb.task());
+
+        // a bioimage.io 0.5 package with pytorch_state_dict weights only (no TorchScript): network, input, steps, classes
+        Path bio = tmp.resolve("bioimageio-sd");
+        Files.createDirectories(bio);
+        Files.copy(nets, bio.resolve("nets.py"));
+        Files.copy(tmp.resolve("resnet.pt"), bio.resolve("resnet.pt"));
+        Files.writeString(bio.resolve("rdf.yaml"), String.join("\n", "format_version: 0.5.4", "type: model", "name: resnet3d sd",
+            "description: a state_dict package", "authors: [{name: x}]", "license: MIT",
+            "inputs:", "  - id: image", "    axes:", "      - type: batch", "      - {type: channel, channel_names: [t1]}",
+            "      - {type: space, id: z, size: 32}", "      - {type: space, id: y, size: 32}", "      - {type: space, id: x, size: 32}",
+            "    preprocessing:", "      - {id: scale_range, kwargs: {axes: [z, y, x], min_percentile: 1, max_percentile: 99}}",
+            "outputs:", "  - id: logits", "    axes:", "      - type: batch", "      - {type: channel, channel_names: [normal, lesion]}",
+            "weights:", "  pytorch_state_dict:", "    source: resnet.pt",
+            "    architecture: {source: nets.py, callable: ResNet3d, kwargs: {classes: 2}}", ""));
+        ExplainCommandTest.Run noTs = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",
+            bio.toString(), "--method", "saliency", "--out", tmp.resolve("no-ts").toString());
+        assertEquals(1, noTs.code());
+        assertTrue(noTs.err().contains("voxellens package --python PY --from-package"), noTs.err());
+        Path fromBio = tmp.resolve("from-bioimageio");
+        ExplainCommandTest.Run f = ExplainCommandTest.cli("package", "--python", python.toString(), "--from-package", bio.toString(),
+            "--layer", "layer1", "--out", fromBio.toString());
+        assertEquals(0, f.code(), f.err());
+        ModelPackage pf = ModelPackage.open(fromBio);
+        assertEquals(List.of("normal", "lesion"), pf.classNames());
+        assertEquals(List.of("t1"), pf.channelNames());
+        assertEquals("scale_range", pf.preprocessing().get(0).name(), "the source's preprocessing, carried over");
+        assertEquals(org.voxellens.xai.model.ModelTask.CLASSIFICATION, pf.task());
+
+        for (Object[] c : new Object[][] {{fromBundle, "dec1", "tumour"}, {fromBio, "layer1", "lesion"}}) {
+            Path out = tmp.resolve("out-" + ((Path) c[0]).getFileName());
+            List<String> args = new java.util.ArrayList<>(List.of("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",
+                c[0].toString(), "--method", "gradcam,saliency", "--layer", (String) c[1], "--target", (String) c[2], "--out", out.toString()));
+            if (c[0] == fromBundle) args.addAll(List.of("--region", "channel"));
+            ExplainCommandTest.Run e = ExplainCommandTest.cli(args.toArray(String[]::new));
+            assertEquals(0, e.code(), e.err());
+            assertTrue(Files.exists(out.resolve("gradcam.nii.gz")));
+        }
+    }
+
+    @Test
     void listsLayersAndRefusesAnUnknownLayerOrAMissingClassInOneLine() {
         ExplainCommandTest.Run list = ExplainCommandTest.cli("package", "--python", python.toString(), "--module", nets + ":SkipUNet",
             "--input-shape", "1,1,32,32,32", "--list-layers");

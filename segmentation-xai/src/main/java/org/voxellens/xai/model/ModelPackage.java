@@ -46,6 +46,7 @@ public final class ModelPackage {
     private final double threshold;
     private final long[][] sizeRules;
     private final List<String> channelNames;
+    private final StateDict stateDict;
 
     private ModelPackage(Builder b) {
         this.folder = b.folder;
@@ -67,10 +68,23 @@ public final class ModelPackage {
         this.threshold = b.threshold;
         this.sizeRules = b.sizeRules;
         this.channelNames = List.copyOf(b.channelNames);
+        this.stateDict = b.stateDict;
     }
 
     /** Reads the package in {@code folder} (or the descriptor file itself). */
     public static ModelPackage open(Path folderOrDescriptor) throws ModelPackageException {
+        return open(folderOrDescriptor, true);
+    }
+
+    /**
+     * Reads a bioimage.io package to repackage it ({@code voxellens package --from-package}): its TorchScript
+     * weights may be missing, its {@link #stateDict()} (the nn.Module) is what counts.
+     */
+    public static ModelPackage openForRepackaging(Path folderOrDescriptor) throws ModelPackageException {
+        return open(folderOrDescriptor, false);
+    }
+
+    private static ModelPackage open(Path folderOrDescriptor, boolean needTorchScript) throws ModelPackageException {
         Path descriptor = findDescriptor(folderOrDescriptor);
         Map<String, Object> rdf;
         try (InputStream in = Files.newInputStream(descriptor)) {
@@ -83,7 +97,7 @@ public final class ModelPackage {
             throw new ModelPackageException(descriptor + ": cannot read model description: " + oneLine(e), e);
         }
         try {
-            return parse(descriptor, rdf);
+            return parse(descriptor, rdf, needTorchScript);
         } catch (IllegalArgumentException | ClassCastException e) {
             throw new ModelPackageException(descriptor + ": " + e.getMessage(), e);
         }
@@ -104,26 +118,30 @@ public final class ModelPackage {
         throw new ModelPackageException(p + ": no model description (rdf.yaml) in the model package");
     }
 
-    private static ModelPackage parse(Path descriptor, Map<String, Object> rdf) throws ModelPackageException {
+    private static ModelPackage parse(Path descriptor, Map<String, Object> rdf, boolean needTorchScript) throws ModelPackageException {
         Builder b = new Builder();
         b.descriptor = descriptor;
         b.folder = descriptor.toAbsolutePath().getParent();
         b.name = String.valueOf(rdf.getOrDefault("name", b.folder.getFileName().toString()));
 
         Map<String, Object> weights = map(rdf.get("weights"), "weights");
+        b.stateDict = stateDict(b.folder, weights);
         Object ts = weights.containsKey("torchscript") ? weights.get("torchscript") : weights.get("pytorch_script");
-        if (ts == null) {
+        if (ts == null && needTorchScript) {
             throw new IllegalArgumentException("no TorchScript weights (weights.torchscript); this package has "
-                + weights.keySet());
+                + weights.keySet() + (b.stateDict == null ? "" : "; make a VoxelLens package of it with: voxellens package "
+                + "--python PY --from-package " + b.folder + " --out DIR"));
         }
-        Map<String, Object> tsMap = map(ts, "weights.torchscript");
-        Object source = tsMap.get("source");
-        if (source == null) throw new IllegalArgumentException("weights.torchscript.source is missing");
-        b.weights = b.folder.resolve(source.toString()).normalize();
-        if (!Files.isRegularFile(b.weights)) {
-            throw new ModelPackageException(descriptor + ": TorchScript file " + source + " not found in " + b.folder);
+        if (ts != null) {
+            Map<String, Object> tsMap = map(ts, "weights.torchscript");
+            Object source = tsMap.get("source");
+            if (source == null) throw new IllegalArgumentException("weights.torchscript.source is missing");
+            b.weights = b.folder.resolve(source.toString()).normalize();
+            if (!Files.isRegularFile(b.weights) && needTorchScript) {
+                throw new ModelPackageException(descriptor + ": TorchScript file " + source + " not found in " + b.folder);
+            }
+            b.declaredSha256 = tsMap.get("sha256") == null ? null : tsMap.get("sha256").toString();
         }
-        b.declaredSha256 = tsMap.get("sha256") == null ? null : tsMap.get("sha256").toString();
 
         List<Object> inputs = list(rdf.get("inputs"), "inputs");
         if (inputs.size() != 1) throw new IllegalArgumentException("exactly one model input is supported, found " + inputs.size());
@@ -280,6 +298,42 @@ public final class ModelPackage {
             if (step == 0 ? xyz[k] != min : xyz[k] < min || (xyz[k] - min) % step != 0) return false;
         }
         return true;
+    }
+
+    /** The package's nn.Module weights (bioimage.io pytorch_state_dict), or null. */
+    public StateDict stateDict() { return stateDict; }
+
+    /**
+     * bioimage.io {@code pytorch_state_dict} weights: the file, and the network's class as a Python file and callable
+     * (0.4 {@code architecture: file.py:Class} with {@code kwargs}; 0.5 {@code architecture: {source, callable,
+     * kwargs}}) or as a module to import from (0.5 {@code import_from: monai.networks.nets}).
+     *
+     * @param module a Python file path, or a dotted module name when {@code importFrom}
+     */
+    public record StateDict(Path weights, String module, boolean importFrom, String callable, Map<String, Object> kwargs) {}
+
+    private static StateDict stateDict(Path folder, Map<String, Object> weights) {
+        if (!(weights.get("pytorch_state_dict") instanceof Map<?, ?> sdRaw)) return null;
+        Map<String, Object> sd = cast(sdRaw);
+        if (sd.get("source") == null) return null;
+        Path file = folder.resolve(sd.get("source").toString()).normalize();
+        Object arch = sd.get("architecture");
+        if (arch instanceof String a) { // 0.4: "file.py:Class"
+            int colon = a.lastIndexOf(':');
+            if (colon < 0) throw new IllegalArgumentException("weights.pytorch_state_dict.architecture must be FILE.py:Class, got " + a);
+            Map<String, Object> kw = sd.get("kwargs") instanceof Map<?, ?> k ? cast(k) : Map.of();
+            return new StateDict(file, folder.resolve(a.substring(0, colon)).normalize().toString(), false, a.substring(colon + 1), kw);
+        }
+        if (arch instanceof Map<?, ?> am) {
+            Map<String, Object> a = cast(am);
+            Map<String, Object> kw = a.get("kwargs") instanceof Map<?, ?> k ? cast(k) : Map.of();
+            String callable = String.valueOf(a.get("callable"));
+            if (a.get("import_from") != null) return new StateDict(file, a.get("import_from").toString(), true, callable, kw);
+            if (a.get("source") != null) {
+                return new StateDict(file, folder.resolve(a.get("source").toString()).normalize().toString(), false, callable, kw);
+            }
+        }
+        return null;
     }
 
     /** Input channel names, from config.voxellens.channel_names or a 0.5 channel axis's channel_names; may be empty. */
@@ -595,5 +649,6 @@ public final class ModelPackage {
         double threshold = 0.5;
         long[][] sizeRules;
         final List<String> channelNames = new ArrayList<>();
+        StateDict stateDict;
     }
 }
