@@ -62,6 +62,9 @@ final class PackageCommand implements Callable<Integer> {
     String channels;
     @Option(names = "--license", description = "SPDX licence of the weights (default: ${DEFAULT-VALUE}).", defaultValue = "LicenseRef-unspecified")
     String license;
+    @Option(names = "--spatial-order", description = "The order of the model's spatial tensor axes: zyx (VoxelLens' and bioimage.io's usual) or xyz "
+        + "(networks trained on MONAI-loaded tensors, [b, c, x, y, z]; the default with --bundle). --input-shape is in that order.")
+    String spatialOrder;
     @Option(names = "--list-layers", description = "List the layers (names, types, output shapes) and the proposed Grad-CAM layer.")
     boolean listLayers;
 
@@ -84,9 +87,12 @@ final class PackageCommand implements Callable<Integer> {
         module = sd.module() + ":" + sd.callable();
         if (kwargs == null) kwargs = new com.google.gson.Gson().toJson(sd.kwargs());
         if (weights == null) weights = sd.weights();
+        if (spatialOrder == null) spatialOrder = src.spatialAxes();
         if (inputShape == null) {
-            long[] shape = src.inputShape(1);
-            inputShape = shape[0] + "," + shape[1] + "," + shape[2] + "," + shape[3] + "," + shape[4];
+            int[] xyz = src.inputSize();
+            StringBuilder b = new StringBuilder("1," + src.channels());
+            for (char axis : spatialOrder.toCharArray()) b.append(',').append(xyz["xyz".indexOf(axis)]);
+            inputShape = b.toString();
         }
         if (task == null) task = src.task().name().toLowerCase(java.util.Locale.ROOT);
         if (classes == null && !src.classNames().isEmpty()) classes = String.join(",", src.classNames());
@@ -131,6 +137,7 @@ final class PackageCommand implements Callable<Integer> {
             cmd.addAll(List.of("--normalise", normalise, "--license", license));
             if (spacing != null) cmd.addAll(List.of("--spacing", spacing));
             if (channels != null) cmd.addAll(List.of("--channels", channels));
+            if (spatialOrder != null) cmd.addAll(List.of("--spatial-order", spatialOrder));
             if (listLayers) cmd.add("--list-layers");
             Process p;
             try {

@@ -250,6 +250,7 @@ def main():
     ap.add_argument("--spacing")
     ap.add_argument("--channels")
     ap.add_argument("--license", default="LicenseRef-unspecified")
+    ap.add_argument("--spatial-order", choices=["zyx", "xyz"])
     ap.add_argument("--out")
     ap.add_argument("--list-layers", action="store_true")
     a = ap.parse_args()
@@ -417,10 +418,13 @@ def main():
     def q(v):
         return json.dumps(v)
 
-    def space(axis, size, k):
+    # the model's own spatial order: zyx (bioimage.io's usual), or xyz for networks trained on MONAI-loaded tensors
+    order = a.spatial_order or ("xyz" if a.bundle else "zyx")
+
+    def space(axis, size):
         item = "{type: space, id: %s, size: %s" % (axis, size)
         if spacing:
-            item += ", unit: millimeter, scale: %g" % spacing[k]
+            item += ", unit: millimeter, scale: %g" % spacing["xyz".index(axis)]
         return "  - " + item + "}"
 
     name = a.name or cls.__name__
@@ -444,9 +448,9 @@ def main():
         "  - type: batch",
         "  - type: channel",
         "    channel_names: [" + ", ".join(q(c) for c in in_names) + "]",
-        space("z", shape[2], 2),
-        space("y", shape[3], 1),
-        space("x", shape[4], 0),
+        space(order[0], shape[2]),
+        space(order[1], shape[3]),
+        space(order[2], shape[4]),
         "  test_tensor: {source: test_input.npy, sha256: %s}" % sha_in,
     ]
     if a.preprocessing_json:
@@ -456,9 +460,9 @@ def main():
             for st in steps:
                 lines += ["  - id: " + q(st["id"]), "    kwargs: " + json.dumps(st.get("kwargs", {}))]
     elif a.normalise == "zscore":
-        lines += ["  preprocessing:", "  - id: zero_mean_unit_variance", "    kwargs: {axes: [z, y, x]}"]
+        lines += ["  preprocessing:", "  - id: zero_mean_unit_variance", "    kwargs: {axes: [%s]}" % ", ".join(order)]
     elif a.normalise == "percentile":
-        lines += ["  preprocessing:", "  - id: scale_range", "    kwargs: {axes: [z, y, x], min_percentile: 1, max_percentile: 99}"]
+        lines += ["  preprocessing:", "  - id: scale_range", "    kwargs: {axes: [%s], min_percentile: 1, max_percentile: 99}" % ", ".join(order)]
     lines += [
         "outputs:",
         "- id: output",
@@ -468,7 +472,7 @@ def main():
         "    channel_names: [" + ", ".join(q(c) for c in channel_names) + "]",
     ]
     if len(out_shape) == 5:
-        lines += ["  - {type: space, id: %s, size: {tensor_id: input, axis_id: %s}}" % (ax, ax) for ax in "zyx"]
+        lines += ["  - {type: space, id: %s, size: {tensor_id: input, axis_id: %s}}" % (ax, ax) for ax in order]
     lines += [
         "  test_tensor: {source: test_output.npy, sha256: %s}" % sha_out,
         "weights:",
@@ -481,7 +485,7 @@ def main():
         "    task: " + a.task,
         "    class_names: [" + ", ".join(q(c) for c in classes) + "]",
         "    output_activation: " + activation,
-        "    input_size: " + yaml_list([shape[4], shape[3], shape[2]]),
+        "    input_size: " + yaml_list([shape[2 + order.index(ax)] for ax in "xyz"]),
     ]
     if spacing:
         lines.append("    spacing: " + yaml_list(spacing))

@@ -250,6 +250,7 @@ public class PackageCommandTest {
         assertEquals(0, b.code(), b.err());
         ModelPackage pb = ModelPackage.open(fromBundle);
         assertEquals(List.of("background", "tumour"), pb.classNames(), "classes from the bundle's channel_def");
+        assertEquals("xyz", pb.spatialAxes(), "MONAI loads volumes as [c, x, y, z] (nibabel's order): a bundle's network takes that");
         assertEquals(org.voxellens.xai.model.ModelTask.SEGMENTATION, pb.task());
 
         // a bioimage.io 0.5 package with pytorch_state_dict weights only (no TorchScript): network, input, steps, classes

@@ -74,6 +74,40 @@ for name, src, channels in (("two-channel-sw", folder, 2), ("one-channel-sw", os
     with open(os.path.join(d, "rdf.yaml"), "w") as f:
         json.dump(r, f, indent=1)
 
+
+
+class SpatialXYZ(nn.Module):
+    """The demo segmenter taking MONAI-style [b, c, x, y, z] tensors (nibabel's array order): it permutes to its own
+    z, y, x and back, so with axes bcxyz VoxelLens must give exactly the demo segmenter's maps."""
+
+    def __init__(self, base):
+        super().__init__()
+        self.base = base
+
+    def forward(self, x):
+        return self.base(x.permute(0, 1, 4, 3, 2)).permute(0, 1, 4, 3, 2)
+
+    @torch.jit.export
+    def forward_probe_bottleneck(self, x, probe):
+        return self.base.forward_probe_bottleneck(x.permute(0, 1, 4, 3, 2), probe.permute(0, 1, 4, 3, 2)).permute(0, 1, 4, 3, 2)
+
+    @torch.jit.export
+    def activations_bottleneck(self, x):
+        return self.base.activations_bottleneck(x.permute(0, 1, 4, 3, 2)).permute(0, 1, 4, 3, 2)
+
+
+d = os.path.join(OUT, "xyz-demo")
+os.makedirs(d, exist_ok=True)
+torch.jit.script(SpatialXYZ(seg)).save(os.path.join(d, "model.pt"))
+r = copy.deepcopy(rdf)
+r["inputs"][0]["axes"] = "bcxyz"
+r["inputs"][0]["shape"] = [1, 1, 48, 48, 48]
+r["outputs"][0]["axes"] = "bcxyz"
+del r["config"]["voxellens"]["channel_names"]
+r["config"]["voxellens"]["input_size"] = [48, 48, 48]
+with open(os.path.join(d, "rdf.yaml"), "w") as f:
+    json.dump(r, f, indent=1)
+
 a = nibabel.load(os.path.join(ROOT, "samples", "demo-brain.nii.gz"))
 b = nibabel.load(os.path.join(ROOT, "samples", "demo-brain-normal.nii.gz"))
 assert np.allclose(a.affine, b.affine) and a.shape == b.shape

@@ -33,6 +33,7 @@ public final class ModelPackage {
     private final Path weights;
     private final String declaredSha256;
     private final String inputAxes;
+    private final String spatialAxes;
     private final int channels;
     private final int[] inputSize;
     private final double[] spacing;
@@ -55,6 +56,7 @@ public final class ModelPackage {
         this.weights = b.weights;
         this.declaredSha256 = b.declaredSha256;
         this.inputAxes = b.inputAxes;
+        this.spatialAxes = b.spatialAxes;
         this.channels = b.channels;
         this.inputSize = b.inputSize;
         this.spacing = b.spacing;
@@ -148,11 +150,15 @@ public final class ModelPackage {
         Map<String, Object> input = map(inputs.get(0), "inputs[0]");
         b.inputAxes = axes(input.get("axes"), "inputs[0].axes");
         long[] shape = shape(input, b.inputAxes);
-        if (!b.inputAxes.endsWith("zyx")) {
+        String spatial = b.inputAxes.replace("b", "").replace("c", "");
+        boolean leading = b.inputAxes.endsWith(spatial) && b.inputAxes.length() - spatial.length() <= 2;
+        if (spatial.length() != 3 || !leading || spatial.chars().distinct().count() != 3 || !spatial.matches("[xyz]{3}")) {
             boolean twoD = !b.inputAxes.contains("z");
             throw new IllegalArgumentException("input axes '" + b.inputAxes + "' are not supported: "
-                + (twoD ? "this is a 2D model; VoxelLens explains 3D models, whose" : "a 3D model's") + " axes end in zyx (bczyx, czyx or bzyx)");
+                + (twoD ? "this is a 2D model; VoxelLens explains 3D models, whose" : "a 3D model's")
+                + " axes are batch and channel, then z, y and x in some order (bczyx; bcxyz for MONAI-style tensors)");
         }
+        b.spatialAxes = spatial;
         int c = b.inputAxes.indexOf('c');
         b.channels = c < 0 ? 1 : (int) Math.max(1, shape[c]);
         for (Object step : list(input.getOrDefault("preprocessing", List.of()), "inputs[0].preprocessing")) {
@@ -182,8 +188,8 @@ public final class ModelPackage {
         if (vl.get("input_size") != null) {
             b.inputSize = ints(vl.get("input_size"), "config.voxellens.input_size");
         } else {
-            int n = b.inputAxes.length();
-            b.inputSize = new int[] {(int) shape[n - 1], (int) shape[n - 2], (int) shape[n - 3]};
+            b.inputSize = new int[] {(int) shape[b.inputAxes.indexOf('x')], (int) shape[b.inputAxes.indexOf('y')],
+                (int) shape[b.inputAxes.indexOf('z')]};
         }
         for (int v : b.inputSize) {
             if (v <= 0) throw new IllegalArgumentException("the model's input size must be fixed and positive: set config.voxellens.input_size");
@@ -194,7 +200,7 @@ public final class ModelPackage {
             // x, y, z order like inputSize; an axis without a rule keeps its size
             b.sizeRules = new long[3][];
             for (int k = 0; k < 3; k++) {
-                long[] r = rules[b.inputAxes.length() - 1 - k];
+                long[] r = rules[b.inputAxes.indexOf("xyz".charAt(k))];
                 b.sizeRules[k] = r == null ? new long[] {b.inputSize[k], 0} : r.clone();
             }
             boolean any = false;
@@ -256,6 +262,13 @@ public final class ModelPackage {
     /** The sha256 the description declares, or null. */
     public String declaredSha256() { return declaredSha256; }
     public String inputAxes() { return inputAxes; }
+
+    /**
+     * The order of the model's spatial tensor axes: "zyx" (bioimage.io's usual bczyx; VoxelLens' own layout) or
+     * another, e.g. "xyz" for a network trained on MONAI-loaded tensors ([b, c, x, y, z], nibabel's array order).
+     * VoxelLens keeps [b, c, z, y, x] everywhere and permutes at the model's boundary.
+     */
+    public String spatialAxes() { return spatialAxes; }
     public int channels() { return channels; }
     /** Model input size in voxels, x, y, z. */
     public int[] inputSize() { return inputSize.clone(); }
@@ -527,7 +540,7 @@ public final class ModelPackage {
     private static void checkShapeConstraints(int[] xyz, long[][] constraints, String axes, boolean configured) {
         if (constraints == null) return;
         for (int k = 0; k < 3; k++) {
-            long[] c = constraints[axes.length() - 1 - k];
+            long[] c = constraints[axes.indexOf("xyz".charAt(k))];
             if (c == null) continue;
             long v = xyz[k], min = c[0], step = c[1];
             boolean ok = step == 0 ? v == min : v >= min && (v - min) % step == 0;
@@ -636,6 +649,7 @@ public final class ModelPackage {
         Path weights;
         String declaredSha256;
         String inputAxes;
+        String spatialAxes;
         int channels;
         int[] inputSize;
         double[] spacing;

@@ -43,10 +43,15 @@ public final class TorchModel implements AutoCloseable {
     private final boolean graphOptimizer = Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "false"));
 
     private final EngineGuard.Report engineCheck;
+    private final int[] toModelAxes;
+    private final int[] fromModelAxes;
     private volatile String batchNote;
 
     private TorchModel(ModelPackage pkg, Model model, PtSymbolBlock block, Device device, EngineGuard.Report engineCheck) {
         this.pkg = pkg;
+        int[][] perms = axisPermutations(pkg.spatialAxes());
+        this.toModelAxes = perms == null ? null : perms[0];
+        this.fromModelAxes = perms == null ? null : perms[1];
         this.model = model;
         this.block = block;
         this.device = device;
@@ -95,7 +100,7 @@ public final class TorchModel implements AutoCloseable {
             useGraphExecutorSetting();
             try {
                 NDArray x = m.create(input.data(), new Shape(input.shape()));
-                NDArray out = IValueUtils.forward(block, new NDList(x), false).get(0);
+                NDArray out = modelForward(x, false);
                 return toTensor(out);
             } finally {
                 JniUtils.setGradMode(grad);
@@ -122,7 +127,7 @@ public final class TorchModel implements AutoCloseable {
             return withGrad(() -> {
                 NDArray x = m.create(batch.data(), new Shape(batch.shape()));
                 x.setRequiresGradient(true);
-                NDArray out = IValueUtils.forward(block, new NDList(x), true).get(0);
+                NDArray out = modelForward(x, true);
                 NDArray scores = target.score(out);
                 backward(scores.sum());
                 return new ScoredGradients(scores.toFloatArray(), toTensor(x.getGradient()));
@@ -146,7 +151,7 @@ public final class TorchModel implements AutoCloseable {
             useGraphExecutorSetting();
             try {
                 NDArray x = m.create(batch.data(), new Shape(batch.shape()));
-                return target.score(IValueUtils.forward(block, new NDList(x), false).get(0)).toFloatArray();
+                return target.score(modelForward(x, false)).toFloatArray();
             } finally {
                 JniUtils.setGradMode(grad);
             }
@@ -207,7 +212,7 @@ public final class TorchModel implements AutoCloseable {
                     batch.set(new NDIndex().addIndices(i).addAllDim()
                         .addSliceDim(w[2], w[2] + w[5]).addSliceDim(w[1], w[1] + w[4]).addSliceDim(w[0], w[0] + w[3]), value);
                 }
-                return target.score(IValueUtils.forward(block, new NDList(batch), false).get(0)).toFloatArray();
+                return target.score(modelForward(batch, false)).toFloatArray();
             } catch (RuntimeException e) {
                 throw engineError("forward pass on " + b + " occluded copies", input, e);
             } finally {
@@ -293,7 +298,7 @@ public final class TorchModel implements AutoCloseable {
                 withGrad(() -> {
                     NDArray batch = batchOf.apply(m);
                     batch.setRequiresGradient(true);
-                    NDArray out = IValueUtils.forward(block, new NDList(batch), true).get(0);
+                    NDArray out = modelForward(batch, true);
                     backward(target.score(out).sum());
                     NDArray g = batch.getGradient();
                     JniUtils.setGradMode(false);
@@ -481,7 +486,45 @@ public final class TorchModel implements AutoCloseable {
         return p.getArray();
     }
 
+    /** The model's forward on {@code [b, c, z, y, x]}, its output back in that layout (see {@link #toModel}). */
+    private NDArray modelForward(NDArray x, boolean grad) {
+        return fromModel(IValueUtils.forward(block, new NDList(toModel(x)), grad).get(0));
+    }
+
+    /**
+     * VoxelLens' [b, c, z, y, x] to the model's own spatial order (e.g. [b, c, x, y, z] for MONAI-style tensors),
+     * inside the autograd graph, so input gradients and probe gradients come back in VoxelLens' layout.
+     */
+    private NDArray toModel(NDArray a) {
+        return toModelAxes == null || a.getShape().dimension() != 5 ? a : a.transpose(toModelAxes);
+    }
+
+    private NDArray fromModel(NDArray a) {
+        return fromModelAxes == null || a.getShape().dimension() != 5 ? a : a.transpose(fromModelAxes);
+    }
+
+    /** Permutations between [b, c, z, y, x] and the package's spatial order; null when that is zyx. */
+    private static int[][] axisPermutations(String spatial) {
+        if (spatial == null || spatial.equals("zyx")) return null;
+        int[] to = {0, 1, 0, 0, 0}, from = {0, 1, 0, 0, 0};
+        for (int i = 0; i < 3; i++) {
+            int internal = 2 + "zyx".indexOf(spatial.charAt(i));
+            to[2 + i] = internal;
+            from[internal] = 2 + i;
+        }
+        return new int[][] {to, from};
+    }
+
     private NDList run(String method, NDArray... inputs) {
+        NDArray[] moved = new NDArray[inputs.length];
+        for (int i = 0; i < inputs.length; i++) moved[i] = toModel(inputs[i]);
+        NDList out = runInModelLayout(method, moved);
+        NDList back = new NDList();
+        for (NDArray a : out) back.add(fromModel(a));
+        return back;
+    }
+
+    private NDList runInModelLayout(String method, NDArray... inputs) {
         NDList list = new NDList(inputs);
         NDArray marker = inputs[0].getManager().create(0f);
         marker.setName("module_method:" + method);
