@@ -26,12 +26,19 @@ public final class BatchExplain {
      * @return "OK outDir" or "ERROR: message" (never throws: macros read the status)
      */
     public static String explainCase(String input, String model, String methods, String target, String metrics, String outDir) {
+        return explainCase(input, model, methods, target, metrics, null, outDir);
+    }
+
+    /** @param layer Grad-CAM layer the package declares; empty: the package's default */
+    public static String explainCase(String input, String model, String methods, String target, String metrics, String layer,
+                                     String outDir) {
         VoxelLensSettings settings = VoxelLensSettings.load();
         List<String> args = new ArrayList<>(List.of("explain", "--input", input, "--model", model, "--out", outDir,
             "--device", settings.device()));
         if (methods != null && !methods.isBlank()) args.addAll(List.of("--method", methods.trim()));
         if (target != null && !target.isBlank()) args.addAll(List.of("--target", target.trim()));
         if (metrics != null && !metrics.isBlank()) args.addAll(List.of("--metrics", metrics.trim()));
+        if (layer != null && !layer.isBlank()) args.addAll(List.of("--layer", layer.trim()));
         if (settings.threads() > 0) args.addAll(List.of("--threads", Integer.toString(settings.threads())));
         args.addAll(List.of("--tile-overlap", Double.toString(settings.tiling().overlap()),
             "--metric-tiles", Integer.toString(settings.tiling().metricTiles())));

@@ -24,6 +24,8 @@ public final class ExplainParameters {
     public Path model;
     /** Class name or index; null or empty: the model's default target, else the predicted class. */
     public String target;
+    /** Grad-CAM layer (a name the package declares); null or empty: the package's default layer. */
+    public String layer;
     public final Set<String> methods = new LinkedHashSet<>();
     public int samples = 25;
     public double noise = 0.15;
@@ -58,6 +60,7 @@ public final class ExplainParameters {
         d.addFile("Model folder", model == null ? "" : model.toString(), true);
         d.addString("Target class (empty: model default)", target == null ? "" : target, 12);
         d.addChoice("Region (segmentation models)", REGIONS, region);
+        d.addString("Grad-CAM layer (empty: model default)", layer == null ? "" : layer, 16);
         String[] rois = roiChoices();
         d.addChoice("ROI", rois, java.util.Arrays.asList(rois).contains(roi) ? roi : ROI_NONE);
         d.addMessage("Methods:");
@@ -94,6 +97,8 @@ public final class ExplainParameters {
         String t = d.nextString().trim();
         target = t.isEmpty() ? null : t;
         region = d.nextChoice();
+        String l = d.nextString().trim();
+        layer = l.isEmpty() ? null : l;
         roi = d.nextChoice();
         methods.clear();
         for (String id : METHODS) {
@@ -128,13 +133,13 @@ public final class ExplainParameters {
             : org.voxellens.xai.target.SegmentationTarget.Region.valueOf(r.toUpperCase(Locale.ROOT)));
     }
 
-    /** The configured attribution methods (Grad-CAM at the model's default layer). */
+    /** The configured attribution methods (Grad-CAM at {@link #layer}, else the model's default layer). */
     public List<AttributionMethod> attributionMethods() {
         return MethodCatalog.parse(String.join(",", methods), options());
     }
 
     private MethodCatalog.Options options() {
-        return new MethodCatalog.Options(null, samples, noise, igSteps, IntegratedGradients.Baseline.ZERO, batchSize);
+        return new MethodCatalog.Options(layer, samples, noise, igSteps, IntegratedGradients.Baseline.ZERO, batchSize);
     }
 
     /** The colour maps VoxelLens renders with (the same tables as the command line's pictures). */

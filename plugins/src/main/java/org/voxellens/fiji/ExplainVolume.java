@@ -319,6 +319,7 @@ public class ExplainVolume implements PlugIn {
     private static void copyInto(ExplainParameters from, ExplainParameters to) {
         to.model = from.model;
         to.target = from.target;
+        to.layer = from.layer;
         to.methods.clear();
         to.methods.addAll(from.methods);
         to.samples = from.samples;

@@ -69,23 +69,28 @@ class FijiMacroTest {
     void aModelPackagedByVoxelLensPackageIsExplainedWithGradCamInFiji() throws Exception {
         // a plain nn.Module (a ResNet-style classifier) packaged by `voxellens package`: no hand-written probe methods
         Path pkg = org.voxellens.cli.PackageCommandTest.packagedResNet(tmp);
-        Path out = tmp.resolve("packaged out");
-        String s = run(String.join("\n",
-            "run(\"Open Medical Volume...\", \"path=" + q(SAMPLE) + " series=\");",
-            "run(\"Explain Volume...\", \"model=" + q(pkg) + " target=lesion gradcam samples=4 steps=8 lut=Fire "
-                + "opacity=0.50 threshold=0.20 device=cpu\");",
-            "run(\"Export Results...\", \"output=" + q(out) + " nifti\");",
-            "s = getTitle();"), tmp.resolve("p.txt"));
-        assertEquals("demo-brain.nii.gz - gradcam", s);
-        for (String m : List.of("gradcam")) {
-            Volume map = NiftiReader.read(out.resolve(m + ".nii.gz")).volume();
+        // Grad-CAM at each of the package's two layers, chosen in the dialog (recorded as grad-cam=NAME)
+        float[][] maps = new float[2][];
+        String[] layers = {"layer1", "layer2.conv2"};
+        for (int i = 0; i < 2; i++) {
+            Path out = tmp.resolve("packaged out " + i);
+            String s = run(String.join("\n",
+                "run(\"Open Medical Volume...\", \"path=" + q(SAMPLE) + " series=\");",
+                "run(\"Explain Volume...\", \"model=" + q(pkg) + " target=lesion grad-cam=" + layers[i] + " gradcam samples=4 steps=8 lut=Fire "
+                    + "opacity=0.50 threshold=0.20 device=cpu\");",
+                "run(\"Export Results...\", \"output=" + q(out) + " nifti\");",
+                "s = getTitle();"), tmp.resolve("p" + i + ".txt"));
+            assertEquals("demo-brain.nii.gz - gradcam", s);
+            Volume map = NiftiReader.read(out.resolve("gradcam.nii.gz")).volume();
             double sum = 0;
             for (float v : map.data()) {
                 assertTrue(Float.isFinite(v));
                 sum += Math.abs(v);
             }
-            assertTrue(sum > 0, m + ": a non-zero map from the packaged model");
+            assertTrue(sum > 0, layers[i] + ": a non-zero map from the packaged model");
+            maps[i] = map.data();
         }
+        assertTrue(!java.util.Arrays.equals(maps[0], maps[1]), "the two layers give different maps");
     }
 
     @Test

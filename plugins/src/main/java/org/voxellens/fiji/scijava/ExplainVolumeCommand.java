@@ -26,6 +26,8 @@ public class ExplainVolumeCommand implements Command {
     String target = "";
     @Parameter(label = "Metrics (empty: none)", required = false)
     String metrics = "";
+    @Parameter(label = "Grad-CAM layer (empty: the model's default)", required = false)
+    String layer = "";
     @Parameter(label = "Output folder", style = "directory")
     File output;
 
@@ -34,7 +36,7 @@ public class ExplainVolumeCommand implements Command {
 
     @Override
     public void run() {
-        status = BatchExplain.explainCase(input.getPath(), model.getPath(), methods, target, metrics, output.getPath());
+        status = BatchExplain.explainCase(input.getPath(), model.getPath(), methods, target, metrics, layer, output.getPath());
         if (!status.startsWith("OK")) throw new IllegalArgumentException(status.replaceFirst("^ERROR: ", ""));
     }
 }
