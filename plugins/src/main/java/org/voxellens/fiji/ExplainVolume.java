@@ -57,7 +57,9 @@ public class ExplainVolume implements PlugIn {
             fail(problem);
             return;
         }
-        ExplainParameters p = withSettings(copy(remembered));
+        // a macro gets the defaults, not the last run's values, for what it leaves out (a layer or region remembered
+        // from another model would make the same recorded line do different things): recorded macros replay alike
+        ExplainParameters p = withSettings(ij.Macro.getOptions() != null ? fresh() : copy(remembered));
         try {
             DialogValues d = DialogValues.create(TITLE);
             p.addTo(d);
@@ -225,7 +227,12 @@ public class ExplainVolume implements PlugIn {
         settings.applyThreads();
         try (TorchModel model = TorchModel.load(pkg, DeviceSpec.parse(p.device))) {
             logEngineOnce(model);
-            return new Explainer(model, settings.tiling()).explain(source, p.targetSpec(), roi, p.attributionMethods(), metrics, p.seed, progress);
+            // the dialog keeps its last region; a classifier has none, so a region left from a segmenter is not an error here
+            org.voxellens.xai.target.TargetSpec spec = p.targetSpec();
+            if (model.modelPackage().task() == org.voxellens.xai.model.ModelTask.CLASSIFICATION && roi == null) {
+                spec = new org.voxellens.xai.target.TargetSpec(spec.classNameOrIndex(), null);
+            }
+            return new Explainer(model, settings.tiling()).explain(source, spec, roi, p.attributionMethods(), metrics, p.seed, progress);
         }
     }
 
@@ -308,6 +315,11 @@ public class ExplainVolume implements PlugIn {
         if (p.model == null) p.model = s.modelPackages().stream().findFirst().orElse(null);
         if ("auto".equals(p.device)) p.device = s.device();
         return p;
+    }
+
+    /** The dialog's defaults (what the first run offers). */
+    static ExplainParameters fresh() {
+        return new ExplainParameters().methods("gradcam,smoothgrad");
     }
 
     static ExplainParameters copy(ExplainParameters from) {

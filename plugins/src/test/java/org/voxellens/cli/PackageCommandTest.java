@@ -114,6 +114,27 @@ public class PackageCommandTest {
         return pkg;
     }
 
+    /**
+     * For the Fiji tests: the skip-connection UNet of {@link #NETS} (deep-supervision list output), packaged into
+     * {@code dir/unet-pkg} with Grad-CAM layers bottleneck and dec1, classes background, lesion.
+     */
+    public static Path packagedUNet(Path dir) throws Exception {
+        Path py = RequiredTools.python3WithTorch();
+        Path file = dir.resolve("nets.py");
+        if (!Files.exists(file)) Files.writeString(file, NETS, StandardCharsets.UTF_8);
+        Process p = new ProcessBuilder(py.toString(), "-c", "import sys; sys.path.insert(0, '" + dir + "'); import torch, nets\n"
+            + "torch.manual_seed(4); torch.save(nets.randomised(nets.SkipUNet(), 1).state_dict(), '" + dir.resolve("unet.pt") + "')\n")
+            .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        Path pkg = dir.resolve("unet-pkg");
+        ExplainCommandTest.Run r = ExplainCommandTest.cli("package", "--python", py.toString(), "--module", file + ":SkipUNet",
+            "--weights", dir.resolve("unet.pt").toString(), "--input-shape", "1,1,32,32,32", "--task", "segmentation",
+            "--classes", "background,lesion", "--layer", "bottleneck", "--layer", "dec1", "--out", pkg.toString());
+        assertEquals(0, r.code(), r.err());
+        return pkg;
+    }
+
     static String py(String code) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(python.toString(), "-c", code).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -94,6 +94,37 @@ class FijiMacroTest {
     }
 
     @Test
+    @Timeout(300)
+    void everyMethodRunsInFijiOnAPackagedUNetAndAPackagedResNet() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("every-method"));
+        Path unet = org.voxellens.cli.PackageCommandTest.packagedUNet(dir);
+        Path resnet = org.voxellens.cli.PackageCommandTest.packagedResNet(dir);
+        String all = String.join(" ", org.voxellens.xai.attribution.MethodCatalog.NAMES);
+        for (Object[] c : new Object[][] {{unet, "dec1", " region=channel"}, {resnet, "layer1", ""}}) {
+            Path out = tmp.resolve("every " + ((Path) c[0]).getFileName());
+            String unused = run(String.join("\n",
+                "close('*');",
+                "run(\"Open Medical Volume...\", \"path=" + q(SAMPLE) + " series=\");",
+                "run(\"Explain Volume...\", \"model=" + q((Path) c[0]) + " target=lesion" + c[2] + " grad-cam=" + c[1] + " " + all
+                    + " samples=2 steps=4 lut=Fire opacity=0.50 threshold=0.20 device=cpu\");",
+                "run(\"Export Results...\", \"output=" + q(out) + " nifti all\");",
+                "s = getInfo('log');"), tmp.resolve("every.txt"));
+            String log = Files.readString(tmp.resolve("every.txt"));
+            for (String m : org.voxellens.xai.attribution.MethodCatalog.NAMES) {
+                assertTrue(Files.exists(out.resolve(m + ".nii.gz")), m + " of " + c[0] + "; exported: "
+                    + (Files.isDirectory(out) ? java.util.Arrays.toString(out.toFile().list()) : "nothing") + "; log: " + log);
+                Volume map = NiftiReader.read(out.resolve(m + ".nii.gz")).volume();
+                double sum = 0;
+                for (float v : map.data()) {
+                    assertTrue(Float.isFinite(v), c[0] + " " + m);
+                    sum += Math.abs(v);
+                }
+                assertTrue(sum > 0, c[0] + " " + m + ": a non-zero map");
+            }
+        }
+    }
+
+    @Test
     @Timeout(180)
     void recordedLinesOfEveryCommandReplayAndWriteResults() throws Exception {
         Path out = tmp.resolve("export out"), scores = tmp.resolve("scores.csv");
