@@ -169,17 +169,34 @@ def layer_outputs(net, x):
     return [(n,) + shapes[n] for n in order]
 
 
-def default_layer(layers, task):
-    """Grad-CAM's usual choice: the last 3D convolution for a classifier, the deepest one (bottleneck) for a segmenter."""
-    convs = [l for l in layers if l[1] == "Conv3d" and len(l[2]) == 5]
+ACTIVATIONS = {"ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Mish", "ReLU6", "CELU", "SELU"}
+
+
+def default_layer(layers, task, out_shape=None):
+    """Grad-CAM's usual choice: the last 3D convolution for a classifier, the deepest one (bottleneck) for a segmenter,
+    then the activation that follows it (a normalisation right after a convolution, e.g. InstanceNorm, averages each
+    channel's gradient to zero there, and Grad-CAM's weights with it). Layers of one voxel (squeeze-excitation gates,
+    pooled heads) are no map."""
+    def spatial(l):
+        return l[2][2] * l[2][3] * l[2][4]
+    # the output head (the layer that makes the model's output) explains nothing a layer before it does not
+    def candidate(l):
+        return len(l[2]) == 5 and spatial(l) > 1 and tuple(l[2]) != tuple(out_shape or ())
+    convs = [l for l in layers if l[1] == "Conv3d" and candidate(l)]
     if not convs:
-        convs = [l for l in layers if len(l[2]) == 5]
+        convs = [l for l in layers if candidate(l)]
     if not convs:
         return None
     if task == "classification":
-        return convs[-1][0]
-    smallest = min(l[2][2] * l[2][3] * l[2][4] for l in convs)
-    return [l for l in convs if l[2][2] * l[2][3] * l[2][4] == smallest][-1][0]
+        chosen = convs[-1]
+    else:
+        smallest = min(spatial(l) for l in convs)
+        chosen = [l for l in convs if spatial(l) == smallest][-1]
+    i = layers.index(chosen)
+    for later in layers[i + 1:i + 5]:
+        if later[1] in ACTIVATIONS and tuple(later[2]) == tuple(chosen[2]):
+            return later[0]
+    return chosen[0]
 
 
 class Packaged(nn.Module):
@@ -292,28 +309,34 @@ def main():
             net.load_state_dict(state)
         except RuntimeError as e:
             fail(a.weights + " does not fit " + cls.__name__ + ": " + str(e).splitlines()[0])
+    # eval mode, but parameters still requiring grad while tracing: with none requiring grad PyTorch takes fused
+    # inference-only kernels (nn.TransformerEncoderLayer's _transformer_encoder_layer_fwd) that have no backward, and
+    # the trace would record them; VoxelLens freezes the parameters itself when it loads the model
     net.eval()
-    for p in net.parameters():
-        p.requires_grad_(False)
 
     g = torch.Generator().manual_seed(1234)
     x = torch.randn(shape, generator=g)
     try:
         layers = layer_outputs(net, x)
+        with torch.no_grad():
+            out_shape = tuple(first_tensor(net(x), set()).shape)
     except Exception as e:
         fail("the model's forward pass on %s fails: %s: %s" % (list(shape), type(e).__name__, str(e).splitlines()[0]))
     if a.list_layers:
         print("layers of %s on input %s (name, type, output shape):" % (cls.__name__, list(shape)))
         for name, kind, s in layers:
             print("  %-40s %-18s %s" % (name, kind, list(s)))
-        print("default Grad-CAM layer: classification %s, segmentation %s"
-              % (default_layer(layers, "classification"), default_layer(layers, "segmentation")))
+        if a.task:
+            print("proposed Grad-CAM layer (%s): %s" % (a.task, default_layer(layers, a.task, out_shape)))
+        else:
+            print("proposed Grad-CAM layer: classification %s, segmentation %s"
+                  % (default_layer(layers, "classification", out_shape), default_layer(layers, "segmentation", out_shape)))
         return
 
     if not a.out or not a.task:
         fail("--out and --task are needed to write a package (or use --list-layers)")
     known = {n: s for n, _, s in layers}
-    chosen = a.layer or [default_layer(layers, a.task)]
+    chosen = a.layer or [default_layer(layers, a.task, out_shape)]
     if chosen == [None]:
         fail("the model has no layer with a 3D output; name one with --layer (see --list-layers)")
     modules = dict(net.named_modules())
@@ -360,6 +383,27 @@ def main():
                 act = getattr(back, "activations_" + ident)(x2)
                 if tuple(act.shape) != tuple(known[l]):
                     fail("self-check failed: activations_%s has shape %s, expected %s" % (ident, list(act.shape), list(known[l])))
+        # every explanation differentiates: the output with respect to the input, and to each layer's probe
+        for p in back.parameters():
+            p.requires_grad_(False)
+        xg = x2.clone().requires_grad_(True)
+        try:
+            back(xg).sum().backward()
+        except RuntimeError as e:
+            fail("self-check failed: the packaged model cannot be differentiated with respect to its input (%s); "
+                 "gradient methods would fail" % str(e).splitlines()[0])
+        if xg.grad is None or not bool(torch.isfinite(xg.grad).all()):
+            fail("self-check failed: the input gradient of the packaged model is missing or not finite")
+        for l, ident in zip(chosen, idents):
+            probe = torch.zeros(known[l], requires_grad=True)
+            try:
+                getattr(back, "forward_probe_" + ident)(x2, probe).sum().backward()
+            except RuntimeError as e:
+                fail("layer '%s' does not feed the model's output (%s): Grad-CAM there has no gradient; "
+                     "choose another layer (--list-layers)" % (l, str(e).splitlines()[0]))
+            if probe.grad is None or float(probe.grad.abs().max()) == 0:
+                fail("layer '%s' does not feed the model's (first) output: its gradient is zero; choose another layer "
+                     "(--list-layers)" % l)
         os.replace(tmp, os.path.join(a.out, "model.pt"))
     finally:
         if os.path.exists(tmp):
@@ -489,6 +533,8 @@ def main():
     ]
     if spacing:
         lines.append("    spacing: " + yaml_list(spacing))
+    # the first --layer is the default (what explain uses without --layer)
+    lines.append("    default_gradcam_layer: " + q(chosen[0]))
     lines.append("    gradcam_layers:")
     for l, ident in zip(chosen, idents):
         lines += ["    - name: " + q(l),
@@ -501,8 +547,8 @@ def main():
     write_atomic(os.path.join(a.out, "rdf.yaml"), "\n".join(lines) + "\n")
     for s in sorted(said):
         print("note: " + s)
-    print("package written to %s: model.pt (sha256 %s), rdf.yaml (bioimage.io 0.5), test tensors; Grad-CAM layers %s; self-check passed "
-          "(outputs equal the original module's, max relative difference %.1e)" % (a.out, sha[:12], ", ".join(chosen), err))
+    print("package written to %s: model.pt (sha256 %s), rdf.yaml (bioimage.io 0.5), test tensors; Grad-CAM layers %s (default %s); self-check passed "
+          "(outputs equal the original module's, max relative difference %.1e)" % (a.out, sha[:12], ", ".join(chosen), chosen[0], err))
 
 
 if __name__ == "__main__":

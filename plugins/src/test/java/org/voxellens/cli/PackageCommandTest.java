@@ -67,6 +67,25 @@ public class PackageCommandTest {
         "        self.fc = nn.Linear(16, classes)",
         "    def forward(self, x):",
         "        return self.fc(self.layer2(self.layer1(self.stem(x))).mean(dim=(2, 3, 4)))",
+        "class INormNet(nn.Module):",
+        "    def __init__(self):",
+        "        super().__init__()",
+        "        self.conv1, self.norm1, self.act1 = nn.Conv3d(1, 8, 3, padding=1), nn.InstanceNorm3d(8, affine=True), nn.LeakyReLU(0.01)",
+        "        self.conv2, self.norm2, self.act2 = nn.Conv3d(8, 8, 3, padding=1), nn.InstanceNorm3d(8, affine=True), nn.LeakyReLU(0.01)",
+        "        self.head = nn.Conv3d(8, 2, 1)",
+        "    def forward(self, x):",
+        "        return self.head(self.act2(self.norm2(self.conv2(self.act1(self.norm1(self.conv1(x)))))))",
+        "class TinyTransformer(nn.Module):",
+        "    def __init__(self):",
+        "        super().__init__()",
+        "        self.embed = nn.Conv3d(1, 16, 8, stride=8)",
+        "        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 2, 32, batch_first=True), 1)",
+        "        self.decode = nn.ConvTranspose3d(16, 8, 8, stride=8)",
+        "        self.head = nn.Conv3d(8, 2, 1)",
+        "    def forward(self, x):",
+        "        e = self.embed(x); b, c, d, h, w = e.shape",
+        "        t = self.encoder(e.flatten(2).transpose(1, 2)).transpose(1, 2).reshape(b, c, d, h, w)",
+        "        return self.head(F.relu(self.decode(t)))",
         "def randomised(net, seed):",
         "    torch.manual_seed(seed)",
         "    for m in net.modules():",
@@ -95,7 +114,7 @@ public class PackageCommandTest {
 
     /**
      * For the Fiji tests: the ResNet-style classifier of {@link #NETS}, packaged by {@code voxellens package} into
-     * {@code dir/resnet-pkg} with Grad-CAM layers layer1 and layer2.conv2 (default: the last), classes normal, lesion.
+     * {@code dir/resnet-pkg} with Grad-CAM layers layer1 (the default: the first) and layer2.conv2, classes normal, lesion.
      */
     public static Path packagedResNet(Path dir) throws Exception {
         Path py = RequiredTools.python3WithTorch();
@@ -313,12 +332,55 @@ public class PackageCommandTest {
     }
 
     @Test
+    void aTransformerNetworkStaysDifferentiableAndALayerOffTheOutputIsRefused() throws Exception {
+        // nn.TransformerEncoderLayer takes a fused kernel without backward when no parameter requires grad: the trace
+        // must not record it, and the self-check differentiates the packaged model
+        py("import sys; sys.path.insert(0, '" + tmp + "'); import torch, nets\n"
+            + "torch.manual_seed(5); torch.save(nets.TinyTransformer().state_dict(), '" + tmp.resolve("tt.pt") + "')\n");
+        Path tt = tmp.resolve("tt-pkg");
+        ExplainCommandTest.Run r = pkg("TinyTransformer", "tt.pt", "segmentation", "background,lesion", tt, "decode");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(!Files.readString(tt.resolve("rdf.yaml")).isEmpty());
+        Path out = tmp.resolve("tt-out");
+        ExplainCommandTest.Run e = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",
+            tt.toString(), "--method", "saliency,ig,gradcam", "--ig-steps", "4", "--region", "channel", "--out", out.toString());
+        assertEquals(0, e.code(), e.err());
+
+        // the deep-supervision head feeds only the second output, which VoxelLens does not explain
+        ExplainCommandTest.Run aux = pkg("SkipUNet", "unet.pt", "segmentation", "background,lesion", tmp.resolve("aux-pkg"), "aux");
+        assertEquals(1, aux.code(), aux.out());
+        assertTrue(aux.err().contains("layer 'aux' does not feed the model's"), aux.err());
+        assertTrue(!Files.exists(tmp.resolve("aux-pkg/model.pt")), "nothing written");
+    }
+
+    @Test
+    void gradCamRightAfterAConvolutionThatAnInstanceNormFollowsIsFlaggedAndNotProposed() throws Exception {
+        py("import sys; sys.path.insert(0, '" + tmp + "'); import torch, nets\n"
+            + "torch.manual_seed(6); torch.save(nets.INormNet().state_dict(), '" + tmp.resolve("inorm.pt") + "')\n");
+        ExplainCommandTest.Run list = ExplainCommandTest.cli("package", "--python", python.toString(), "--module", nets + ":INormNet",
+            "--input-shape", "1,1,32,32,32", "--task", "segmentation", "--list-layers");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().contains("proposed Grad-CAM layer (segmentation): act2"), "the activation after the norm: " + list.out());
+        Path pkgDir = tmp.resolve("inorm-pkg");
+        ExplainCommandTest.Run r = pkg("INormNet", "inorm.pt", "segmentation", "background,lesion", pkgDir, "conv2", "act2");
+        assertEquals(0, r.code(), r.err());
+        for (String layer : new String[] {"conv2", "act2"}) {
+            Path out = tmp.resolve("inorm-out-" + layer);
+            ExplainCommandTest.Run e = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",
+                pkgDir.toString(), "--method", "gradcam", "--layer", layer, "--region", "channel", "--out", out.toString());
+            assertEquals(0, e.code(), e.err());
+            boolean warned = e.out().contains("Warning gradcam: Grad-CAM's channel weights vanish at layer conv2");
+            assertEquals(layer.equals("conv2"), warned, layer + ": " + e.out());
+        }
+    }
+
+    @Test
     void listsLayersAndRefusesAnUnknownLayerOrAMissingClassInOneLine() {
         ExplainCommandTest.Run list = ExplainCommandTest.cli("package", "--python", python.toString(), "--module", nets + ":SkipUNet",
             "--input-shape", "1,1,32,32,32", "--list-layers");
         assertEquals(0, list.code(), list.err());
         assertTrue(list.out().contains("bottleneck.0") && list.out().contains("Conv3d") && list.out().contains("[1, 16, 8, 8, 8]"), list.out());
-        assertTrue(list.out().contains("segmentation bottleneck.0"), "the bottleneck is proposed for a segmenter: " + list.out());
+        assertTrue(list.out().contains("segmentation bottleneck.2"), "the bottleneck's activation is proposed for a segmenter: " + list.out());
 
         ExplainCommandTest.Run bad = pkg("SkipUNet", "unet.pt", "segmentation", "background,lesion", tmp.resolve("bad"), "decoder9");
         assertEquals(1, bad.code());

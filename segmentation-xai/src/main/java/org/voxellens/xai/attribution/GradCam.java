@@ -62,10 +62,34 @@ public final class GradCam implements SinglePassMethod {
             diag.put("raw_max", max);
             // A map that is zero everywhere means every channel pushed the score down: worth telling, not hiding.
             diag.put("all_zero", max == 0f);
+            if (!plusPlus) diag.put("channel_weight_ratio", channelWeightRatio(grads));
             diag.put("score", lg.scores()[b]);
             out.add(new Attribution(id(), up, false, diag));
         }
         return out;
+    }
+
+    /**
+     * The largest Grad-CAM channel weight (the channel mean of the gradient) relative to the largest channel's mean
+     * gradient magnitude. Near 0 the gradients average out over every channel: a normalisation right after the layer
+     * (InstanceNorm subtracts each channel's mean, so d score / d activation sums to zero over it) leaves Grad-CAM
+     * only float noise, although Grad-CAM++ and the gradient itself are large.
+     */
+    static double channelWeightRatio(Tensor gradients) {
+        int c = (int) gradients.dim(1);
+        int n = gradients.sampleSize() / c;
+        float[] g = gradients.data();
+        double maxW = 0, maxAbs = 0;
+        for (int k = 0; k < c; k++) {
+            double s = 0, a = 0;
+            for (int v = 0; v < n; v++) {
+                s += g[k * n + v];
+                a += Math.abs(g[k * n + v]);
+            }
+            maxW = Math.max(maxW, Math.abs(s / n));
+            maxAbs = Math.max(maxAbs, a / n);
+        }
+        return maxAbs == 0 ? 0 : maxW / maxAbs;
     }
 
     /** Grad-CAM at the layer's resolution, {@code [1, 1, d, h, w]}. */

@@ -12,6 +12,8 @@ import org.voxellens.xai.attribution.Attribution;
  * Only failed checks lower it; a map nothing checked says so rather than passing.
  *
  * <ul>
+ *   <li>Grad-CAM: a map that is zero everywhere, or whose channel weights vanish (a normalisation right after the
+ *       layer averages each channel's gradient to zero), is unreliable: another layer is needed.</li>
  *   <li>Integrated Gradients' attributions must add up to f(x) - f(baseline) (completeness, Sundararajan et al.
  *       2017, who ask for agreement within 5 %). A relative error above {@link #IG_COMPLETENESS_LIMIT} means the
  *       path integral was not resolved (too few steps, or a model such as an InstanceNorm network whose output
@@ -23,6 +25,9 @@ public record MapVerdict(Level level, List<String> reasons) {
 
     /** Relative IG completeness error above which the map is unreliable: 5 %. */
     public static final double IG_COMPLETENESS_LIMIT = 0.05;
+
+    /** Grad-CAM channel weights this small relative to the gradients (see GradCam.channelWeightRatio) leave noise. */
+    public static final double GRADCAM_WEIGHT_LIMIT = 1e-3;
 
     public enum Level {
         /** Every check that ran passed. */
@@ -46,6 +51,17 @@ public record MapVerdict(Level level, List<String> reasons) {
             checks++;
             if (e.doubleValue() > IG_COMPLETENESS_LIMIT) failed.add(completenessWarning(e.doubleValue()));
         }
+        if (a.diagnostics().get("all_zero") instanceof Boolean zero) {
+            checks++;
+            if (zero) {
+                failed.add("the Grad-CAM map is zero everywhere at layer " + a.diagnostics().get("layer") + ": no channel's "
+                    + "weighted activation raises the score there; choose another layer (--layer)");
+            } else if (a.diagnostics().get("channel_weight_ratio") instanceof Number r && r.doubleValue() < GRADCAM_WEIGHT_LIMIT) {
+                failed.add(String.format(Locale.ROOT, "Grad-CAM's channel weights vanish at layer %s (%.1e of the gradients: a "
+                    + "normalisation such as InstanceNorm follows it), so the map is float noise; choose the layer after the "
+                    + "normalisation or its activation (--layer)", a.diagnostics().get("layer"), r.doubleValue()));
+            }
+        }
         for (MetricResult m : metrics) {
             // scores without a pass mark (faithfulness, robustness) are for reading; they neither pass nor fail a map
             if (m.values().get("passed") instanceof Boolean passed) {
@@ -62,7 +78,8 @@ public record MapVerdict(Level level, List<String> reasons) {
     /** IG's warning in one line. */
     static String completenessWarning(double rel) {
         return String.format(Locale.ROOT, "Integrated Gradients is %.0f %% incomplete (its attributions do not add up to the"
-            + " score change; limit %.0f %%): raise --ig-steps or try --ig-baseline blur; the map does not apportion the score",
+            + " score change; limit %.0f %%): raise --ig-steps, or use --ig-baseline blur (networks that normalise right after"
+            + " their first layer respond to the zero baseline's scale, not to the path); the map does not apportion the score",
             100 * rel, 100 * IG_COMPLETENESS_LIMIT);
     }
 
