@@ -127,6 +127,7 @@ final class ExplainJob {
             log.println("Target " + res.target().describe());
             log.println("Output " + describe(res.prediction()));
             if (res.prediction().head().sigmoid()) log.println("Note   output read as " + res.prediction().head().describe());
+            if (res.prediction().outputWarning() != null) log.println("Warning output: " + res.prediction().outputWarning());
 
             List<HtmlReport.Section> sections = new ArrayList<>();
             List<Map<String, Object>> methodJson = new ArrayList<>();
@@ -342,6 +343,7 @@ final class ExplainJob {
         }
         if (!res.prediction().voxelCounts().isEmpty()) p.put("model_grid_voxel_counts", res.prediction().voxelCounts());
         p.put("raw_output_shape", res.modelOutput().shape());
+        if (res.prediction().outputWarning() != null) p.put("warning", res.prediction().outputWarning());
         s.put("prediction", p);
         s.put("seed", r.seed());
         s.put("methods", methods);

@@ -173,6 +173,7 @@ public class ExplainVolume implements PlugIn {
             labels.setDisplayRange(0, Math.max(1, res.prediction().voxelCounts().size() - 1));
             results.add(labels);
         }
+        if (res.prediction().outputWarning() != null) IJ.log("VoxelLens warning: " + res.prediction().outputWarning());
         IJ.log(String.format(Locale.ROOT, "VoxelLens: %s, target %s, prediction %s; %s", imp.getTitle(), res.target().describe(),
             res.prediction().predictedClass(), timings(res)));
         return results();

@@ -14,6 +14,7 @@ its outputs must equal the original module's on a test input, each probe method 
 forward, and each activation must have the layer's shape. Only standard library + torch; no MONAI needed.
 """
 import argparse
+import atexit
 import hashlib
 import importlib.util
 import json
@@ -23,6 +24,19 @@ import tempfile
 
 import torch
 import torch.nn as nn
+
+
+CREATED_OUT = []  # the --out folder, when this run created it: removed again if the run leaves it empty
+
+
+@atexit.register
+def _remove_empty_out():
+    # at exit, after every finally block has removed its temporary file
+    for d in CREATED_OUT:
+        try:
+            os.rmdir(d)  # only if empty
+        except OSError:
+            pass
 
 
 def fail(msg):
@@ -149,8 +163,10 @@ def first_tensor(out, said):
 
 
 def layer_outputs(net, x):
-    """Every named module's output shape, in execution order (for --list-layers and the default layer)."""
-    order, shapes, hooks = [], {}, []
+    """Every named module's output: (name, type, shape, feeds), in execution order (for --list-layers and the default
+    layer). `feeds`: whether the model's first output depends on it, found as the packaged probes work: a zero probe
+    added to every layer's output, then one backward from that output (a deep-supervision head does not feed it)."""
+    order, shapes, probes, hooks = [], {}, {}, []
     for name, m in net.named_modules():
         if not name:
             continue
@@ -159,14 +175,19 @@ def layer_outputs(net, x):
             if isinstance(out, torch.Tensor) and name not in shapes:
                 shapes[name] = (type(mod).__name__, tuple(out.shape))
                 order.append(name)
+                if out.is_floating_point():
+                    probes[name] = torch.zeros(out.shape, requires_grad=True)
+                    return out + probes[name]
+            return None
         hooks.append(m.register_forward_hook(hook))
     try:
-        with torch.no_grad():
-            net(x)
+        with torch.enable_grad():
+            first_tensor(net(x), set()).sum().backward()
     finally:
         for h in hooks:
             h.remove()
-    return [(n,) + shapes[n] for n in order]
+    return [(n,) + shapes[n] + (n in probes and probes[n].grad is not None and bool(probes[n].grad.abs().max() > 0),)
+            for n in order]
 
 
 ACTIVATIONS = {"ReLU", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Mish", "ReLU6", "CELU", "SELU"}
@@ -181,7 +202,7 @@ def default_layer(layers, task, out_shape=None):
         return l[2][2] * l[2][3] * l[2][4]
     # the output head (the layer that makes the model's output) explains nothing a layer before it does not
     def candidate(l):
-        return len(l[2]) == 5 and spatial(l) > 1 and tuple(l[2]) != tuple(out_shape or ())
+        return len(l[2]) == 5 and spatial(l) > 1 and tuple(l[2]) != tuple(out_shape or ()) and l[3]
     convs = [l for l in layers if l[1] == "Conv3d" and candidate(l)]
     if not convs:
         convs = [l for l in layers if candidate(l)]
@@ -324,8 +345,8 @@ def main():
         fail("the model's forward pass on %s fails: %s: %s" % (list(shape), type(e).__name__, str(e).splitlines()[0]))
     if a.list_layers:
         print("layers of %s on input %s (name, type, output shape):" % (cls.__name__, list(shape)))
-        for name, kind, s in layers:
-            print("  %-40s %-18s %s" % (name, kind, list(s)))
+        for name, kind, s, feeds in layers:
+            print("  %-40s %-18s %s%s" % (name, kind, list(s), "" if feeds else "  (does not feed the first output)"))
         if a.task:
             print("proposed Grad-CAM layer (%s): %s" % (a.task, default_layer(layers, a.task, out_shape)))
         else:
@@ -335,7 +356,7 @@ def main():
 
     if not a.out or not a.task:
         fail("--out and --task are needed to write a package (or use --list-layers)")
-    known = {n: s for n, _, s in layers}
+    known = {n: s for n, _, s, _ in layers}
     chosen = a.layer or [default_layer(layers, a.task, out_shape)]
     if chosen == [None]:
         fail("the model has no layer with a 3D output; name one with --layer (see --list-layers)")
@@ -362,6 +383,8 @@ def main():
     except Exception as e:
         fail("tracing the model failed: %s: %s" % (type(e).__name__, str(e).splitlines()[0]))
 
+    if not os.path.exists(a.out):
+        CREATED_OUT.append(a.out)
     os.makedirs(a.out, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=a.out, prefix=".model", suffix=".pt")
     os.close(fd)

@@ -184,10 +184,23 @@ public class PackageCommandTest {
             for (int i = 0; i < 2; i++) {
                 String layer = (String) c[1 + i];
                 Path out = tmp.resolve("out-" + ((Path) c[0]).getFileName() + "-" + i);
+                // every method at the first layer, the Grad-CAMs and saliency at the second
                 ExplainCommandTest.Run e = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(),
-                    "--model", c[0].toString(), "--method", "gradcam,gradcampp,saliency", "--layer", layer, "--target", "lesion",
-                    "--out", out.toString());
+                    "--model", c[0].toString(), "--method", i == 0 ? "all" : "gradcam,gradcampp,saliency", "--layer", layer,
+                    "--target", "lesion", "--samples", "2", "--ig-steps", "4", "--occlusion-window", "16", "--out", out.toString(),
+                    "--threads", "2");
                 assertEquals(0, e.code(), e.err());
+                if (i == 0) {
+                    for (String m : org.voxellens.xai.attribution.MethodCatalog.NAMES) {
+                        float[] map = NiftiReader.read(out.resolve(m + ".nii.gz")).volume().data();
+                        double total = 0;
+                        for (float v : map) {
+                            assertTrue(Float.isFinite(v), c[0] + " " + m);
+                            total += Math.abs(v);
+                        }
+                        assertTrue(total > 0, c[0] + " " + m + ": a non-zero map");
+                    }
+                }
                 maps[i] = NiftiReader.read(out.resolve("gradcam.nii.gz")).volume().data();
                 double sum = 0;
                 for (float v : maps[i]) {
@@ -350,7 +363,13 @@ public class PackageCommandTest {
         ExplainCommandTest.Run aux = pkg("SkipUNet", "unet.pt", "segmentation", "background,lesion", tmp.resolve("aux-pkg"), "aux");
         assertEquals(1, aux.code(), aux.out());
         assertTrue(aux.err().contains("layer 'aux' does not feed the model's"), aux.err());
-        assertTrue(!Files.exists(tmp.resolve("aux-pkg/model.pt")), "nothing written");
+        assertTrue(!Files.exists(tmp.resolve("aux-pkg")), "nothing written, not even the folder");
+        // and it is neither proposed nor offered without saying so
+        ExplainCommandTest.Run list = ExplainCommandTest.cli("package", "--python", python.toString(), "--module", nets + ":SkipUNet",
+            "--input-shape", "1,1,32,32,32", "--task", "classification", "--list-layers");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().lines().anyMatch(l -> l.trim().startsWith("aux ") && l.contains("(does not feed the first output)")), list.out());
+        assertTrue(!list.out().contains("proposed Grad-CAM layer (classification): aux"), list.out());
     }
 
     @Test

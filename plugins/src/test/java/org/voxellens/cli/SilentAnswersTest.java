@@ -137,6 +137,24 @@ public class SilentAnswersTest {
     }
 
     @Test
+    void aModelThatAppliesItsOwnSigmoidIsWarnedAboutUntilItSaysSoAndThenSegmentsTheLesion() throws IOException {
+        // its outputs are probabilities: read as logits (p > 0.5 where the value > 0) every voxel would be lesion
+        ExplainCommandTest.Run r = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",
+            tmp.resolve("seg1-prob").toString(), "--method", "saliency", "--region", "channel", "--out", tmp.resolve("prob-out").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Warning output: every output value lies in [") && r.out().contains("output_activation: probability"),
+            r.out());
+        Path out = tmp.resolve("prob-declared-out");
+        ExplainCommandTest.Run d = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",
+            tmp.resolve("seg1-prob-declared").toString(), "--method", "saliency", "--out", out.toString());
+        assertEquals(0, d.code(), d.err());
+        assertFalse(d.out().contains("Warning output"), d.out());
+        assertTrue(d.out().contains("probabilities (the model's own sigmoid), one output channel"), d.out());
+        double dice = dice(NiftiReader.read(out.resolve("segmentation.nii.gz")).volume(), NiftiReader.read(ExplainCommandTest.MASK).volume());
+        assertTrue(dice > 0.75, "Dice " + dice);
+    }
+
+    @Test
     void aParameterisedInputShapeIsChosenFromTheVolumeNotItsMinimum() throws IOException {
         Path out = tmp.resolve("param-out");
         ExplainCommandTest.Run r = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",

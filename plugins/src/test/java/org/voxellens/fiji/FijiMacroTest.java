@@ -122,6 +122,16 @@ class FijiMacroTest {
                 assertTrue(sum > 0, c[0] + " " + m + ": a non-zero map");
             }
         }
+        // and the UNet's Grad-CAM at its other layer
+        Path second = tmp.resolve("every unet second layer");
+        run(String.join("\n", "close('*');",
+            "run(\"Open Medical Volume...\", \"path=" + q(SAMPLE) + " series=\");",
+            "run(\"Explain Volume...\", \"model=" + q(unet) + " target=lesion region=channel grad-cam=bottleneck gradcam"
+                + " samples=2 steps=4 lut=Fire opacity=0.50 threshold=0.20 device=cpu\");",
+            "run(\"Export Results...\", \"output=" + q(second) + " nifti all\");", "s = getTitle();"), tmp.resolve("every2.txt"));
+        float[] dec1 = NiftiReader.read(tmp.resolve("every unet-pkg").resolve("gradcam.nii.gz")).volume().data();
+        float[] bottleneck = NiftiReader.read(second.resolve("gradcam.nii.gz")).volume().data();
+        assertTrue(!java.util.Arrays.equals(dec1, bottleneck), "Grad-CAM at two layers of the UNet differ");
     }
 
     @Test

@@ -121,6 +121,17 @@ with torch.no_grad():
     clf2_acc = float((clf2(xte).argmax(1).float() == yte).float().mean())
 
 
+class OwnSigmoidSegmenter(nn.Module):
+    """The one-output segmenter with the sigmoid inside the model: it returns probabilities, not logits."""
+
+    def __init__(self, base, head):
+        super().__init__()
+        self.base, self.head = base, head
+
+    def forward(self, x):
+        return torch.sigmoid(self.head(self.base.activations_decoder1(x)))
+
+
 class OneLogitClassifier(nn.Module):
     """The demo classifier's features with a one-logit head: [B,1,48,48,48] -> logits [B,1]."""
 
@@ -173,6 +184,10 @@ def write_package(name, module, in_shape, out_shape, out_axes, voxellens, exampl
 example = xte[1:2]
 write_package("seg1", OneOutputSegmenter(seg2, head), [1, 1, 48, 48, 48], [1, 1, 48, 48, 48], "bczyx",
               {"task": "segmentation", "class_names": ["lesion"]}, example)
+write_package("seg1-prob", OwnSigmoidSegmenter(seg2, head), [1, 1, 48, 48, 48], [1, 1, 48, 48, 48], "bczyx",
+              {"task": "segmentation", "class_names": ["lesion"]}, example)
+write_package("seg1-prob-declared", OwnSigmoidSegmenter(seg2, head), [1, 1, 48, 48, 48], [1, 1, 48, 48, 48], "bczyx",
+              {"task": "segmentation", "class_names": ["lesion"], "output_activation": "probability"}, example)
 write_package("clf1", OneLogitClassifier(clf2, fc), [1, 1, 48, 48, 48], [1, 1], "bc",
               {"task": "classification", "class_names": ["normal", "lesion"]}, example)
 write_package("seg1-parameterised", OneOutputSegmenter(seg2, head),

@@ -54,8 +54,8 @@ public record MapVerdict(Level level, List<String> reasons) {
         if (a.diagnostics().get("all_zero") instanceof Boolean zero) {
             checks++;
             if (zero) {
-                failed.add("the Grad-CAM map is zero everywhere at layer " + a.diagnostics().get("layer") + ": no channel's "
-                    + "weighted activation raises the score there; choose another layer (--layer)");
+                failed.add("the Grad-CAM map is zero everywhere at layer " + a.diagnostics().get("layer") + ": the channel-weighted "
+                    + "sum of its activations is nowhere positive (Grad-CAM keeps only positive evidence); choose another layer (--layer)");
             } else if (a.diagnostics().get("channel_weight_ratio") instanceof Number r && r.doubleValue() < GRADCAM_WEIGHT_LIMIT) {
                 failed.add(String.format(Locale.ROOT, "Grad-CAM's channel weights vanish at layer %s (%.1e of the gradients: a "
                     + "normalisation such as InstanceNorm follows it), so the map is float noise; choose the layer after the "

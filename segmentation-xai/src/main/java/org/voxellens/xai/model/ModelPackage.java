@@ -596,8 +596,9 @@ public final class ModelPackage {
         Object declared = vl.get("output_activation");
         if (declared != null) {
             String a = declared.toString().toLowerCase(Locale.ROOT);
-            if (!a.equals("softmax") && !a.equals("sigmoid")) {
-                throw new IllegalArgumentException("config.voxellens.output_activation must be softmax or sigmoid, got " + declared);
+            if (!a.equals("softmax") && !a.equals("sigmoid") && !a.equals("probability")) {
+                throw new IllegalArgumentException("config.voxellens.output_activation must be softmax, sigmoid or probability "
+                    + "(the model applies its own sigmoid), got " + declared);
             }
             return a;
         }

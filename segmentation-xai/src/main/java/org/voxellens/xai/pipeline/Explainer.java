@@ -208,13 +208,14 @@ public final class Explainer {
      * counts and the label map on the source grid; and how the output was read ({@link OutputHead}).
      */
     public record Prediction(Map<String, Double> probabilities, String predictedClass, Map<String, Long> voxelCounts,
-                             Volume labels, OutputHead head) {
+                             Volume labels, OutputHead head, String outputWarning) {
 
         static Prediction of(ModelPackage pkg, Tensor output, Geometry grid, Geometry source) {
             OutputHead head = OutputHead.of(pkg, (int) output.dim(1));
             if (pkg.task() == ModelTask.CLASSIFICATION) {
                 float[] z = output.data();
-                return new Prediction(head.probabilities(z), head.className(head.predictedClass(z)), Map.of(), null, head);
+                return new Prediction(head.probabilities(z), head.className(head.predictedClass(z)), Map.of(), null, head,
+                    head.suspicion(z));
             }
             float[] labels = head.labels(output.data());
             long[] counts = new long[head.classes()];
@@ -222,7 +223,7 @@ public final class Explainer {
             Map<String, Long> cnt = new LinkedHashMap<>();
             for (int c = 0; c < head.classes(); c++) cnt.put(head.className(c), counts[c]);
             Volume onSource = Resampler.resample(new Volume(grid, labels), source, Interpolation.NEAREST, 0f);
-            return new Prediction(Map.of(), null, cnt, onSource, head);
+            return new Prediction(Map.of(), null, cnt, onSource, head, head.suspicion(output.data()));
         }
     }
 }

@@ -26,8 +26,11 @@ import org.voxellens.xai.model.ModelTask;
  */
 public final class OutputHead {
 
-    /** How logits become probabilities. */
-    public enum Activation { SOFTMAX, SIGMOID }
+    /**
+     * How the output becomes probabilities: a softmax or a sigmoid of logits, or PROBABILITY for a model that applies
+     * its own sigmoid (its outputs are already per-channel probabilities, thresholded as they are).
+     */
+    public enum Activation { SOFTMAX, SIGMOID, PROBABILITY }
 
     private final Activation activation;
     private final int channels;
@@ -91,7 +94,8 @@ public final class OutputHead {
     }
 
     public Activation activation() { return activation; }
-    public boolean sigmoid() { return activation == Activation.SIGMOID; }
+    /** One independent channel per present class (a sigmoid of logits, or the model's own probabilities). */
+    public boolean sigmoid() { return activation != Activation.SOFTMAX; }
     public int channels() { return channels; }
     /** Probability above which a sigmoid class is present. */
     public double threshold() { return threshold; }
@@ -122,10 +126,28 @@ public final class OutputHead {
     }
 
     /** Whether class {@code c}'s evidence is minus its channel's logit (the absent class of a one-channel head). */
-    public boolean negated(int c) { return activation == Activation.SIGMOID && c == 0; }
+    public boolean negated(int c) { return activation != Activation.SOFTMAX && c == 0; }
 
-    /** The logit a sigmoid channel must exceed: log(t / (1 - t)), 0 for the usual 0.5. */
-    private double logitThreshold() { return Math.log(threshold / (1 - threshold)); }
+    /** The value a channel must exceed: the logit log(t / (1 - t)) (0 for the usual 0.5), or t for probabilities. */
+    private double logitThreshold() {
+        return activation == Activation.PROBABILITY ? threshold : Math.log(threshold / (1 - threshold));
+    }
+
+    /**
+     * A one-channel output read as logits whose values all lie in [0, 1] is most likely already a probability (a
+     * model that ends in its own sigmoid): read as a logit, every voxel would be "present". Null when nothing is odd.
+     */
+    public String suspicion(float[] output) {
+        if (activation != Activation.SIGMOID || output.length == 0) return null;
+        float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+        for (float v : output) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        if (lo < 0 || hi > 1 || hi == lo) return null;
+        return String.format(Locale.ROOT, "every output value lies in [%.3g, %.3g], as probabilities do: if the model applies its own "
+            + "sigmoid, set config.voxellens.output_activation: probability (read as logits, p > %.2f everywhere)", lo, hi, threshold);
+    }
 
     /** 1 where the model says class {@code c} is (segmentation output {@code [1, channels, z, y, x]}), else 0. */
     public float[] mask(float[] output, int c) {
@@ -175,11 +197,13 @@ public final class OutputHead {
             for (int c = 0; c < channels; c++) sum += e[c] = Math.exp(logits[c] - max);
             for (int c = 0; c < channels; c++) p.put(names.get(c), e[c] / sum);
         } else if (channels == 1) {
-            double q = sigmoid(logits[0]);
+            double q = activation == Activation.PROBABILITY ? logits[0] : sigmoid(logits[0]);
             p.put(names.get(0), 1 - q);
             p.put(names.get(1), q);
         } else {
-            for (int c = 0; c < channels; c++) p.put(names.get(c + 1), sigmoid(logits[c]));
+            for (int c = 0; c < channels; c++) {
+                p.put(names.get(c + 1), activation == Activation.PROBABILITY ? logits[c] : sigmoid(logits[c]));
+            }
         }
         return p;
     }
@@ -194,7 +218,8 @@ public final class OutputHead {
     /** One line for logs and reports. */
     public String describe() {
         if (activation == Activation.SOFTMAX) return "softmax over " + channels + " channels";
-        return "sigmoid, " + (channels == 1 ? "one output channel" : channels + " independent channels")
+        return (activation == Activation.PROBABILITY ? "probabilities (the model's own sigmoid), " : "sigmoid, ")
+            + (channels == 1 ? "one output channel" : channels + " independent channels")
             + String.format(Locale.ROOT, "; a class is present where p > %.2f", threshold);
     }
 
