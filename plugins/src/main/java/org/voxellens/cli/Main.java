@@ -62,7 +62,16 @@ public final class Main implements Runnable {
             if (Boolean.getBoolean("voxellens.debug")) e.printStackTrace(err);
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // picocli hands Errors on; they are the input's fault as often as not (a header that asks for gigabytes)
+            err.println("voxellens: error: " + (e instanceof OutOfMemoryError
+                ? "out of memory (" + message(e) + "); the input asks for more than this JVM has (-Xmx, VOXELLENS_JAVA_OPTS)"
+                : "the input is nested too deeply to read (stack overflow)"));
+            if (Boolean.getBoolean("voxellens.debug")) e.printStackTrace(err);
+            return 1;
+        }
     }
 
     /**

@@ -54,8 +54,18 @@ final class DicomFiles {
             list.read(file.toFile(), TagFromName.PixelData);
         } catch (IOException | com.pixelmed.dicom.DicomException | RuntimeException e) {
             throw new DicomException(file, "not a readable DICOM file (" + reason(e) + ")", e);
+        } catch (StackOverflowError e) {
+            // sequences nested thousands deep: PixelMed's reader recurses once per level
+            throw new DicomException(file, "not a readable DICOM file (sequences nested too deeply)", e);
         }
-        return header(file, list);
+        try {
+            return header(file, list);
+        } catch (DicomException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            // a hostile header (a functional group that is not a sequence, absurd values): this file, not the folder
+            throw new DicomException(file, "malformed DICOM header (" + reason(e) + ")", e);
+        }
     }
 
     static Header header(Path file, AttributeList list) throws DicomException {

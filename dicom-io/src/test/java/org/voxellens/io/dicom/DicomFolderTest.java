@@ -131,6 +131,92 @@ class DicomFolderTest {
     }
 
     @Test
+    void aHostileFileAmongAGoodSeriesIsSkippedByNameAndTheSeriesLoads() throws Exception {
+        // before: sequences nested 50 000 deep (StackOverflowError) or a per-frame functional group that is not a
+        // sequence (ClassCastException) anywhere under the folder sank series, convert and explain with a stack trace
+        Volume v = anatomical();
+        SeriesWriter w = new SeriesWriter();
+        w.write(v, tmp.resolve("s"));
+        Files.write(tmp.resolve("s/deep.dcm"), Hostile.deeplyNested(50_000));
+        Files.write(tmp.resolve("s/not-a-sequence.dcm"), Hostile.functionalGroupNotASequence());
+        DicomVolume dv = DicomSeriesReader.read(tmp.resolve("s"));
+        assertArrayEquals(w.expected(v), dv.volume().data());
+        String warnings = String.join("\n", dv.warnings());
+        assertTrue(warnings.contains("deep.dcm") && warnings.contains("nested too deeply"), warnings);
+        assertTrue(warnings.contains("not-a-sequence.dcm") && warnings.contains("malformed DICOM header"), warnings);
+        for (String x : dv.warnings()) assertTrue(!x.contains("\n"), x);
+        assertEquals(1, DicomFolder.list(tmp.resolve("s")).size(), "series lists the good series");
+    }
+
+    /** Hand-made DICOM files (explicit VR little endian) that break readers. */
+    static final class Hostile {
+
+        static byte[] deeplyNested(int depth) {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            uid(b, 0x0008, 0x0018, "1.2.826.0.1.3680043.2.1143.99.1");
+            uid(b, 0x0020, 0x000E, "1.2.826.0.1.3680043.2.1143.99.2");
+            for (int i = 0; i < depth; i++) {
+                tag(b, 0x0008, 0x1115); b.writeBytes(new byte[] {'S', 'Q', 0, 0}); le32(b, -1);
+                tag(b, 0xFFFE, 0xE000); le32(b, -1);
+            }
+            for (int i = 0; i < depth; i++) {
+                tag(b, 0xFFFE, 0xE00D); le32(b, 0);
+                tag(b, 0xFFFE, 0xE0DD); le32(b, 0);
+            }
+            return file(b.toByteArray());
+        }
+
+        static byte[] functionalGroupNotASequence() {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            uid(b, 0x0008, 0x0016, "1.2.840.10008.5.1.4.1.1.4.1");
+            uid(b, 0x0008, 0x0018, "1.2.826.0.1.3680043.2.1143.99.3");
+            uid(b, 0x0020, 0x000E, "1.2.826.0.1.3680043.2.1143.99.4");
+            element(b, 0x0028, 0x0008, "IS", "2 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            element(b, 0x0028, 0x0010, "US", new byte[] {4, 0});
+            element(b, 0x0028, 0x0011, "US", new byte[] {4, 0});
+            element(b, 0x5200, 0x9229, "LO", "shared".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            element(b, 0x5200, 0x9230, "LO", "frames".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return file(b.toByteArray());
+        }
+
+        private static byte[] file(byte[] dataset) {
+            java.io.ByteArrayOutputStream meta = new java.io.ByteArrayOutputStream();
+            uid(meta, 0x0002, 0x0010, "1.2.840.10008.1.2.1");
+            java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+            f.writeBytes(new byte[128]);
+            f.writeBytes(new byte[] {'D', 'I', 'C', 'M'});
+            byte[] len = new byte[4];
+            java.nio.ByteBuffer.wrap(len).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(meta.size());
+            element(f, 0x0002, 0x0000, "UL", len);
+            f.writeBytes(meta.toByteArray());
+            f.writeBytes(dataset);
+            return f.toByteArray();
+        }
+
+        private static void uid(java.io.ByteArrayOutputStream b, int g, int e, String uid) {
+            byte[] v = (uid.length() % 2 == 0 ? uid : uid + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            element(b, g, e, "UI", v);
+        }
+
+        private static void element(java.io.ByteArrayOutputStream b, int g, int e, String vr, byte[] value) {
+            byte[] v = value.length % 2 == 0 ? value : Arrays.copyOf(value, value.length + 1);
+            tag(b, g, e);
+            b.writeBytes(vr.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            b.write(v.length & 0xff);
+            b.write((v.length >> 8) & 0xff);
+            b.writeBytes(v);
+        }
+
+        private static void tag(java.io.ByteArrayOutputStream b, int g, int e) {
+            b.write(g & 0xff); b.write(g >> 8); b.write(e & 0xff); b.write(e >> 8);
+        }
+
+        private static void le32(java.io.ByteArrayOutputStream b, int v) {
+            for (int i = 0; i < 4; i++) b.write((v >> (8 * i)) & 0xff);
+        }
+    }
+
+    @Test
     void aTruncatedSliceOfTheSeriesStopsTheReadingNamingTheFile() throws Exception {
         List<Path> files = new SeriesWriter().write(anatomical(), tmp.resolve("s"));
         Path victim = files.get(5);
