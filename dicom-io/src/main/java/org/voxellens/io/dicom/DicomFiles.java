@@ -62,8 +62,11 @@ final class DicomFiles {
             return header(file, list);
         } catch (DicomException e) {
             throw e;
+        } catch (ClassCastException e) {
+            // PixelMed read an element with another VR than the standard's (e.g. a functional group that is not a SQ)
+            throw new DicomException(file, "malformed DICOM header (an element that must be a sequence is not)", e);
         } catch (RuntimeException | StackOverflowError e) {
-            // a hostile header (a functional group that is not a sequence, absurd values): this file, not the folder
+            // a hostile header (absurd values): this file, not the folder
             throw new DicomException(file, "malformed DICOM header (" + reason(e) + ")", e);
         }
     }
@@ -78,10 +81,45 @@ final class DicomFiles {
         int cols = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Columns, 0);
         if (rows <= 0 || cols <= 0) return null;
         int frames = Math.max(1, Attribute.getSingleIntegerValueOrDefault(list, TagFromName.NumberOfFrames, 1));
+        checkPixelBudget(file, list, rows, cols, frames);
         return new Header(file, list, str(list, TagFromName.StudyInstanceUID), series, sop,
             str(list, TagFromName.SOPClassUID), str(list, TagFromName.Modality), str(list, TagFromName.SeriesNumber),
             str(list, TagFromName.SeriesDescription), str(list, TagFromName.FrameOfReferenceUID),
             str(list, TagFromName.TransferSyntaxUID), rows, cols, frames, planes(file, list, sop, frames));
+    }
+
+    /**
+     * What the header promises must fit what the file holds, before anything is allocated: uncompressed pixel data
+     * of rows × columns × frames × samples × bytes cannot be larger than the file, and no volume may need more memory
+     * than this JVM can ever have. A 3 KB file that claims 10^8 frames, or 65535 × 65535 pixels, is refused here
+     * instead of costing minutes and the heap (or overflowing an int).
+     */
+    static void checkPixelBudget(Path file, AttributeList list, int rows, int cols, int frames) throws DicomException {
+        int bits = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsAllocated, 16);
+        int samples = Math.max(1, Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1));
+        java.math.BigInteger pixels = java.math.BigInteger.valueOf(rows).multiply(java.math.BigInteger.valueOf(cols))
+            .multiply(java.math.BigInteger.valueOf(frames)).multiply(java.math.BigInteger.valueOf(samples));
+        java.math.BigInteger bytes = pixels.multiply(java.math.BigInteger.valueOf(Math.max(1, bits / 8)));
+        // the volume is held as float32: 4 bytes per pixel, per sample
+        java.math.BigInteger floats = pixels.multiply(java.math.BigInteger.valueOf(4));
+        long heap = Runtime.getRuntime().maxMemory();
+        if (floats.compareTo(java.math.BigInteger.valueOf(heap)) > 0 || pixels.bitLength() > 31) {
+            throw new DicomException(file, "declares " + rows + " × " + cols + " pixels × " + frames + " frames (" + pixels
+                + " pixels), more than this JVM can hold (" + (heap >> 20) + " MB); a corrupt or hostile header");
+        }
+        String ts = str(list, TagFromName.TransferSyntaxUID);
+        long size;
+        try {
+            size = java.nio.file.Files.size(file);
+        } catch (IOException e) {
+            throw new DicomException(file, "cannot read its size (" + reason(e) + ")", e);
+        }
+        // deflated explicit VR is native once inflated, but smaller on disk
+        boolean uncompressedOnDisk = (ts.isEmpty() || TransferSyntaxes.isNative(ts)) && !ts.equals("1.2.840.10008.1.2.1.99");
+        if (uncompressedOnDisk && bytes.compareTo(java.math.BigInteger.valueOf(size)) > 0) {
+            throw new DicomException(file, "declares " + bytes + " bytes of uncompressed pixel data (" + rows + " × " + cols
+                + " × " + frames + " frames) but the file has " + size + " bytes");
+        }
     }
 
     /** Reads the whole object, decompressing its pixel data (through dcmtk where PixelMed cannot). */

@@ -139,11 +139,20 @@ class DicomFolderTest {
         w.write(v, tmp.resolve("s"));
         Files.write(tmp.resolve("s/deep.dcm"), Hostile.deeplyNested(50_000));
         Files.write(tmp.resolve("s/not-a-sequence.dcm"), Hostile.functionalGroupNotASequence());
+        // 3 KB claiming 10^8 frames of 512², and 65535 × 65535 (an int overflow): refused from the header, not read
+        Files.write(tmp.resolve("s/many-frames.dcm"), Hostile.claims(512, 512, 100_000_000));
+        Files.write(tmp.resolve("s/huge-frame.dcm"), Hostile.claims(65535, 65535, 1));
+        Files.write(tmp.resolve("s/short.dcm"), Hostile.claims(512, 512, 200));
         DicomVolume dv = DicomSeriesReader.read(tmp.resolve("s"));
         assertArrayEquals(w.expected(v), dv.volume().data());
         String warnings = String.join("\n", dv.warnings());
         assertTrue(warnings.contains("deep.dcm") && warnings.contains("nested too deeply"), warnings);
         assertTrue(warnings.contains("not-a-sequence.dcm") && warnings.contains("malformed DICOM header"), warnings);
+        assertTrue(warnings.contains("many-frames.dcm") && warnings.contains("more than this JVM can hold"), warnings);
+        assertTrue(warnings.lines().anyMatch(l -> l.contains("huge-frame.dcm") && l.contains("more than this JVM can hold")), warnings);
+        assertTrue(warnings.lines().anyMatch(l -> l.contains("short.dcm") && l.contains("bytes of uncompressed pixel data")
+            && l.contains("but the file has")), warnings);
+        assertTrue(!warnings.contains("com.pixelmed"), "no library class names: " + warnings);
         for (String x : dv.warnings()) assertTrue(!x.contains("\n"), x);
         assertEquals(1, DicomFolder.list(tmp.resolve("s")).size(), "series lists the good series");
     }
@@ -176,6 +185,23 @@ class DicomFolderTest {
             element(b, 0x0028, 0x0011, "US", new byte[] {4, 0});
             element(b, 0x5200, 0x9229, "LO", "shared".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             element(b, 0x5200, 0x9230, "LO", "frames".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return file(b.toByteArray());
+        }
+
+        /** An uncompressed MR image header claiming rows × columns × frames 16-bit pixels, with 2 KB of pixel data. */
+        static byte[] claims(int rows, int cols, int frames) {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            uid(b, 0x0008, 0x0016, "1.2.840.10008.5.1.4.1.1.4");
+            uid(b, 0x0008, 0x0018, "1.2.826.0.1.3680043.2.1143.99." + rows + "." + frames);
+            uid(b, 0x0020, 0x000E, "1.2.826.0.1.3680043.2.1143.99.5");
+            element(b, 0x0028, 0x0002, "US", new byte[] {1, 0});
+            element(b, 0x0028, 0x0008, "IS", (frames + (Integer.toString(frames).length() % 2 == 0 ? "" : " "))
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            element(b, 0x0028, 0x0010, "US", new byte[] {(byte) rows, (byte) (rows >> 8)});
+            element(b, 0x0028, 0x0011, "US", new byte[] {(byte) cols, (byte) (cols >> 8)});
+            element(b, 0x0028, 0x0100, "US", new byte[] {16, 0});
+            tag(b, 0x7FE0, 0x0010); b.writeBytes(new byte[] {'O', 'W', 0, 0}); le32(b, 2048);
+            b.writeBytes(new byte[2048]);
             return file(b.toByteArray());
         }
 
