@@ -89,36 +89,22 @@ final class DicomFiles {
     }
 
     /**
-     * What the header promises must fit what the file holds, before anything is allocated: uncompressed pixel data
-     * of rows × columns × frames × samples × bytes cannot be larger than the file, and no volume may need more memory
-     * than this JVM can ever have. A 3 KB file that claims 10^8 frames, or 65535 × 65535 pixels, is refused here
-     * instead of costing minutes and the heap (or overflowing an int).
+     * What the header promises must fit this JVM, before anything is allocated: rows × columns × frames × samples,
+     * held as float32, cannot need more memory than the heap can ever have, nor more pixels than an array holds. A
+     * 3 KB file that claims 10^8 frames, or 65535 × 65535 pixels, is refused here instead of costing minutes and the
+     * heap (or overflowing an int). (A slice whose pixel data is shorter than its header says is refused when its
+     * pixels are read, naming it: refusing it here would skip it and blame a "missing slice" on its series.)
      */
     static void checkPixelBudget(Path file, AttributeList list, int rows, int cols, int frames) throws DicomException {
-        int bits = Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsAllocated, 16);
         int samples = Math.max(1, Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1));
         java.math.BigInteger pixels = java.math.BigInteger.valueOf(rows).multiply(java.math.BigInteger.valueOf(cols))
             .multiply(java.math.BigInteger.valueOf(frames)).multiply(java.math.BigInteger.valueOf(samples));
-        java.math.BigInteger bytes = pixels.multiply(java.math.BigInteger.valueOf(Math.max(1, bits / 8)));
         // the volume is held as float32: 4 bytes per pixel, per sample
         java.math.BigInteger floats = pixels.multiply(java.math.BigInteger.valueOf(4));
         long heap = Runtime.getRuntime().maxMemory();
         if (floats.compareTo(java.math.BigInteger.valueOf(heap)) > 0 || pixels.bitLength() > 31) {
             throw new DicomException(file, "declares " + rows + " × " + cols + " pixels × " + frames + " frames (" + pixels
                 + " pixels), more than this JVM can hold (" + (heap >> 20) + " MB); a corrupt or hostile header");
-        }
-        String ts = str(list, TagFromName.TransferSyntaxUID);
-        long size;
-        try {
-            size = java.nio.file.Files.size(file);
-        } catch (IOException e) {
-            throw new DicomException(file, "cannot read its size (" + reason(e) + ")", e);
-        }
-        // deflated explicit VR is native once inflated, but smaller on disk
-        boolean uncompressedOnDisk = (ts.isEmpty() || TransferSyntaxes.isNative(ts)) && !ts.equals("1.2.840.10008.1.2.1.99");
-        if (uncompressedOnDisk && bytes.compareTo(java.math.BigInteger.valueOf(size)) > 0) {
-            throw new DicomException(file, "declares " + bytes + " bytes of uncompressed pixel data (" + rows + " × " + cols
-                + " × " + frames + " frames) but the file has " + size + " bytes");
         }
     }
 

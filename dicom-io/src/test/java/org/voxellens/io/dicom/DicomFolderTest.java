@@ -142,7 +142,6 @@ class DicomFolderTest {
         // 3 KB claiming 10^8 frames of 512², and 65535 × 65535 (an int overflow): refused from the header, not read
         Files.write(tmp.resolve("s/many-frames.dcm"), Hostile.claims(512, 512, 100_000_000));
         Files.write(tmp.resolve("s/huge-frame.dcm"), Hostile.claims(65535, 65535, 1));
-        Files.write(tmp.resolve("s/short.dcm"), Hostile.claims(512, 512, 200));
         DicomVolume dv = DicomSeriesReader.read(tmp.resolve("s"));
         assertArrayEquals(w.expected(v), dv.volume().data());
         String warnings = String.join("\n", dv.warnings());
@@ -150,8 +149,6 @@ class DicomFolderTest {
         assertTrue(warnings.contains("not-a-sequence.dcm") && warnings.contains("malformed DICOM header"), warnings);
         assertTrue(warnings.contains("many-frames.dcm") && warnings.contains("more than this JVM can hold"), warnings);
         assertTrue(warnings.lines().anyMatch(l -> l.contains("huge-frame.dcm") && l.contains("more than this JVM can hold")), warnings);
-        assertTrue(warnings.lines().anyMatch(l -> l.contains("short.dcm") && l.contains("bytes of uncompressed pixel data")
-            && l.contains("but the file has")), warnings);
         assertTrue(!warnings.contains("com.pixelmed"), "no library class names: " + warnings);
         for (String x : dv.warnings()) assertTrue(!x.contains("\n"), x);
         assertEquals(1, DicomFolder.list(tmp.resolve("s")).size(), "series lists the good series");
