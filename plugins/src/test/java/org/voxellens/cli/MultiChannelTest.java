@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.voxellens.io.nifti.NiftiReader;
-import org.voxellens.testing.RequiredTools;
 
 /**
  * A model with two input channels (t1, flair), given as two volumes or as one 4D NIfTI. The model
@@ -34,16 +30,7 @@ public class MultiChannelTest {
 
     @BeforeAll
     static void buildModelAndReference() throws Exception {
-        Path py = RequiredTools.python3WithTorch();
-        RequiredTools.file(Path.of("/usr/lib/python3/dist-packages/nibabel/__init__.py"), "python3-nibabel");
-        Path script = tmp.resolve("two_channel_model.py");
-        try (InputStream in = MultiChannelTest.class.getResourceAsStream("two_channel_model.py")) {
-            Files.copy(in, script);
-        }
-        Process p = new ProcessBuilder(py.toString(), script.toString(), ExplainCommandTest.HOME.toString(), tmp.toString())
-            .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        TorchFixtures.build(MultiChannelTest.class, "two_channel_model.py", tmp, 300);
         model = tmp.resolve("two-channel");
         oneChannelOut = tmp.resolve("one-channel");
         ExplainCommandTest.Run r = ExplainCommandTest.cli("explain", "--input", ExplainCommandTest.SAMPLE.toString(), "--model",

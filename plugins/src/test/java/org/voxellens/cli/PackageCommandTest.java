@@ -117,20 +117,8 @@ public class PackageCommandTest {
      * {@code dir/resnet-pkg} with Grad-CAM layers layer1 (the default: the first) and layer2.conv2, classes normal, lesion.
      */
     public static Path packagedResNet(Path dir) throws Exception {
-        Path py = RequiredTools.python3WithTorch();
-        Path file = dir.resolve("nets.py");
-        Files.writeString(file, NETS, StandardCharsets.UTF_8);
-        Process p = new ProcessBuilder(py.toString(), "-c", "import sys; sys.path.insert(0, '" + dir + "'); import torch, nets\n"
-            + "torch.save(nets.randomised(nets.ResNet3d(), 2).state_dict(), '" + dir.resolve("resnet.pt") + "')\n")
-            .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, out);
-        Path pkg = dir.resolve("resnet-pkg");
-        ExplainCommandTest.Run r = ExplainCommandTest.cli("package", "--python", py.toString(), "--module", file + ":ResNet3d",
-            "--weights", dir.resolve("resnet.pt").toString(), "--input-shape", "1,1,32,32,32", "--task", "classification",
-            "--classes", "normal,lesion", "--layer", "layer1", "--layer", "layer2.conv2", "--out", pkg.toString());
-        assertEquals(0, r.code(), r.err());
-        return pkg;
+        return packaged(dir, "ResNet3d", "torch.manual_seed(2); net = nets.randomised(nets.ResNet3d(), 2)", "resnet",
+            "classification", "normal,lesion", "layer1", "layer2.conv2");
     }
 
     /**
@@ -138,27 +126,34 @@ public class PackageCommandTest {
      * {@code dir/unet-pkg} with Grad-CAM layers bottleneck and dec1, classes background, lesion.
      */
     public static Path packagedUNet(Path dir) throws Exception {
+        return packaged(dir, "SkipUNet", "torch.manual_seed(4); net = nets.randomised(nets.SkipUNet(), 1)", "unet",
+            "segmentation", "background,lesion", "bottleneck", "dec1");
+    }
+
+    /**
+     * A network of {@link #NETS} with weights made by {@code build} (Python that sets {@code net}; seeded before the
+     * constructor draws the weights, so every run packages the same network) into {@code dir/<name>-pkg}.
+     */
+    private static Path packaged(Path dir, String cls, String build, String name, String task, String classes,
+                                 String... layers) throws Exception {
         Path py = RequiredTools.python3WithTorch();
         Path file = dir.resolve("nets.py");
         if (!Files.exists(file)) Files.writeString(file, NETS, StandardCharsets.UTF_8);
-        Process p = new ProcessBuilder(py.toString(), "-c", "import sys; sys.path.insert(0, '" + dir + "'); import torch, nets\n"
-            + "torch.manual_seed(4); torch.save(nets.randomised(nets.SkipUNet(), 1).state_dict(), '" + dir.resolve("unet.pt") + "')\n")
-            .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, out);
-        Path pkg = dir.resolve("unet-pkg");
-        ExplainCommandTest.Run r = ExplainCommandTest.cli("package", "--python", py.toString(), "--module", file + ":SkipUNet",
-            "--weights", dir.resolve("unet.pt").toString(), "--input-shape", "1,1,32,32,32", "--task", "segmentation",
-            "--classes", "background,lesion", "--layer", "bottleneck", "--layer", "dec1", "--out", pkg.toString());
+        Path weights = dir.resolve(name + ".pt");
+        TorchFixtures.python(py, 300, "-c", "import sys; sys.path.insert(0, '" + dir + "'); import torch, nets\n"
+            + build + "\ntorch.save(net.state_dict(), '" + weights + "')\n");
+        Path pkg = dir.resolve(name + "-pkg");
+        List<String> args = new java.util.ArrayList<>(List.of("package", "--python", py.toString(), "--module", file + ":" + cls,
+            "--weights", weights.toString(), "--input-shape", "1,1,32,32,32", "--task", task, "--classes", classes,
+            "--out", pkg.toString()));
+        for (String l : layers) args.addAll(List.of("--layer", l));
+        ExplainCommandTest.Run r = ExplainCommandTest.cli(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         return pkg;
     }
 
-    static String py(String code) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(python.toString(), "-c", code).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS) && p.exitValue() == 0, out);
-        return out;
+    static String py(String code) throws Exception {
+        return TorchFixtures.python(python, 300, "-c", code);
     }
 
     static ExplainCommandTest.Run pkg(String cls, String weights, String task, String classes, Path out, String... layers) {

@@ -8,16 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.voxellens.io.nifti.NiftiReader;
-import org.voxellens.testing.RequiredTools;
 import org.voxellens.volumetric.Interpolation;
 import org.voxellens.volumetric.Resampler;
 import org.voxellens.volumetric.Volume;
@@ -42,16 +38,7 @@ public class SilentAnswersTest {
 
     @BeforeAll
     static void trainOneOutputModels() throws Exception {
-        Path py = RequiredTools.python3WithTorch();
-        RequiredTools.file(Path.of("/usr/lib/python3/dist-packages/nibabel/__init__.py"), "python3-nibabel");
-        Path script = tmp.resolve("one_output_models.py");
-        try (InputStream in = SilentAnswersTest.class.getResourceAsStream("one_output_models.py")) {
-            Files.copy(in, script);
-        }
-        Process p = new ProcessBuilder(py.toString(), script.toString(), ExplainCommandTest.HOME.toString(), tmp.toString())
-            .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(600, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        TorchFixtures.build(SilentAnswersTest.class, "one_output_models.py", tmp, 600);
         measured = JsonParser.parseString(Files.readString(tmp.resolve("measured.json"))).getAsJsonObject();
     }
 
@@ -150,7 +137,7 @@ public class SilentAnswersTest {
         assertEquals(0, d.code(), d.err());
         assertFalse(d.out().contains("Warning output"), d.out());
         assertTrue(d.out().contains("probabilities (the model's own sigmoid), one output channel"), d.out());
-        double dice = dice(NiftiReader.read(out.resolve("segmentation.nii.gz")).volume(), NiftiReader.read(ExplainCommandTest.MASK).volume());
+        double dice = lesionDice(out);
         assertTrue(dice > 0.75, "Dice " + dice);
     }
 
@@ -163,7 +150,7 @@ public class SilentAnswersTest {
         // the sample covers 144 mm on every axis; at the model's 3 mm that is 48 voxels, a size the model takes (16 + 16k)
         assertTrue(r.out().contains("Grid   model input 48×48×48 voxels, chosen for this volume"), r.out());
         assertTrue(r.out().contains("Tiles  1 of 48×48×48 voxels"), r.out());
-        double dice = dice(NiftiReader.read(out.resolve("segmentation.nii.gz")).volume(), NiftiReader.read(ExplainCommandTest.MASK).volume());
+        double dice = lesionDice(out);
         assertTrue(dice > 0.75, "Dice " + dice + " (at the 16³ minimum the model saw 1/27 of the head per tile)");
         JsonObject m = summary(out).getAsJsonObject("model");
         assertEquals("16+16k×16+16k×16+16k", m.get("input_sizes_xyz").getAsString());
@@ -197,7 +184,7 @@ public class SilentAnswersTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Grid   model input 48×48×48 voxels"), r.out());
         assertTrue(r.out().contains("Target sum of class 'lesion' logits over its predicted mask"), r.out());
-        double dice = dice(NiftiReader.read(out.resolve("segmentation.nii.gz")).volume(), NiftiReader.read(ExplainCommandTest.MASK).volume());
+        double dice = lesionDice(out);
         assertTrue(dice > 0.75, "Dice " + dice);
     }
 
@@ -281,6 +268,11 @@ public class SilentAnswersTest {
 
     private static JsonObject summary(Path out) throws IOException {
         return JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    }
+
+    /** Dice of a run's segmentation.nii.gz against the bundled sample's lesion mask. */
+    private static double lesionDice(Path out) throws IOException {
+        return dice(NiftiReader.read(out.resolve("segmentation.nii.gz")).volume(), NiftiReader.read(ExplainCommandTest.MASK).volume());
     }
 
     /** Dice of two label volumes (any non-zero = foreground), b resampled onto a's grid by nearest neighbour. */

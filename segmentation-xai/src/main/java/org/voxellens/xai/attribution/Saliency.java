@@ -23,7 +23,9 @@ public final class Saliency implements SinglePassMethod {
         List<Attribution> out = new ArrayList<>();
         for (int b = 0; b < batch.dim(0); b++) {
             Tensor grad = g.gradients().sample(b);
-            out.add(Attribution.ofChannels(id(), Gradients.abs(grad), Gradients.maxAbsChannels(grad), false, Map.of("score", g.scores()[b])));
+            // per-channel magnitudes only where there are channels to keep apart (a one-channel model keeps none)
+            Tensor perChannel = grad.dim(1) > 1 ? Gradients.abs(grad) : grad;
+            out.add(Attribution.ofChannels(id(), perChannel, Gradients.maxAbsChannels(grad), false, Map.of("score", g.scores()[b])));
         }
         return out;
     }

@@ -461,8 +461,7 @@ public final class ModelPackage {
                 case "batch" -> sb.append('b');
                 case "channel" -> sb.append('c');
                 case "space" -> {
-                    // 0.5: a space axis's id defaults to "x" (the spec's own examples leave it out for x)
-                    String id = m.get("id") == null ? "x" : String.valueOf(m.get("id")).toLowerCase(Locale.ROOT);
+                    String id = spaceAxisId(m);
                     if (!List.of("x", "y", "z").contains(id)) {
                         throw new IllegalArgumentException(what + ": space axis '" + id + "' (VoxelLens reads space axes x, y and z)");
                     }
@@ -473,6 +472,11 @@ public final class ModelPackage {
             }
         }
         return sb.toString();
+    }
+
+    /** A 0.5 space axis's id, lower case; it defaults to "x" (the spec's own examples leave it out for x). */
+    private static String spaceAxisId(Map<?, ?> axis) {
+        return axis.get("id") == null ? "x" : String.valueOf(axis.get("id")).toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -494,8 +498,7 @@ public final class ModelPackage {
                 default -> throw new IllegalArgumentException("space axis unit " + m.get("unit") + " is not a length");
             };
             double scale = m.get("scale") instanceof Number n ? n.doubleValue() : 1.0;
-            String id = m.get("id") == null ? "x" : String.valueOf(m.get("id")).toLowerCase(Locale.ROOT);
-            int k = "xyz".indexOf(id);
+            int k = "xyz".indexOf(spaceAxisId(cast(m)));
             if (k < 0 || !(scale > 0)) continue;
             xyz[k] = scale * mm;
             found++;
