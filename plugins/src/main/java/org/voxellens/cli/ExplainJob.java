@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -52,11 +53,12 @@ final class ExplainJob {
     record Request(Path input, String series, Path model, String methods, TargetSpec target, Path roi, Path out, DeviceSpec device,
                    long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold,
                    String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut, Tiling tiling,
-                   List<Path> moreInputs) {
+                   List<Path> moreInputs, DicomOutputs dicomOutputs) {
 
         Request {
             if (tiling == null) tiling = Tiling.DEFAULT;
             moreInputs = moreInputs == null ? List.of() : List.copyOf(moreInputs);
+            if (dicomOutputs == null) dicomOutputs = DicomOutputs.ALL;
         }
 
         /** One input volume. */
@@ -64,7 +66,7 @@ final class ExplainJob {
                 long seed, MethodCatalog.Options methodOptions, String colorMap, double opacity, double threshold,
                 String metrics, MetricCatalog.Options metricOptions, Path groundTruth, Path dicomOut, Tiling tiling) {
             this(input, series, model, methods, target, roi, out, device, seed, methodOptions, colorMap, opacity, threshold,
-                metrics, metricOptions, groundTruth, dicomOut, tiling, List.of());
+                metrics, metricOptions, groundTruth, dicomOut, tiling, List.of(), DicomOutputs.ALL);
         }
 
         /** Without sliding-window settings (defaults). */
@@ -217,16 +219,26 @@ final class ExplainJob {
         String seed = sha + "|" + image.dicom().map(d -> d.series().seriesInstanceUid()).orElse(r.input().toAbsolutePath().toString())
             + "|" + r.seed() + "|" + res.target().describe();
         SourceStudy study = image.dicom().map(SourceStudy::of).orElseGet(() -> SourceStudy.synthetic(source.geometry(), seed));
-        DicomResultWriter writer = DicomResultWriter.builder().model(pkg.name(), sha.substring(0, 12))
-            .target(res.target().describe()).softwareVersion(Versions.voxellens()).deterministicUids(seed).build();
+        LocalDateTime now = LocalDateTime.now();
+        // one writer per series number: every result series of a study gets its own (DicomResultWriter.SeriesNumbers)
+        java.util.function.IntFunction<DicomResultWriter> writer = number -> DicomResultWriter.builder()
+            .model(pkg.name(), sha.substring(0, 12)).target(res.target().describe()).softwareVersion(Versions.voxellens())
+            .deterministicUids(seed).contentDateTime(now).seriesNumber(number).build();
+        DicomOutputs kinds = r.dicomOutputs();
         List<Map<String, Object>> written = new ArrayList<>();
-        for (Explainer.MethodResult m : res.methods()) {
+        for (int i = 0; i < res.methods().size(); i++) {
+            Explainer.MethodResult m = res.methods().get(i);
             String id = m.method().id();
-            written.add(dicomEntry(id, "parametric_map", writer.writeParametricMap(study, m.onSource(), id, out.file(id + "-pm.dcm"))));
-            written.add(dicomEntry(id, "secondary_capture", writer.writeSecondaryCapture(study, source, m.onSource(),
-                render.toBuilder().title(id).build(), id, out.file(id + "-sc"))));
+            if (kinds.parametricMap()) {
+                written.add(dicomEntry(id, "parametric_map", writer.apply(DicomResultWriter.SeriesNumbers.parametricMap(i))
+                    .writeParametricMap(study, m.onSource(), id, out.file(id + "-pm.dcm"))));
+            }
+            if (kinds.secondaryCapture()) {
+                written.add(dicomEntry(id, "secondary_capture", writer.apply(DicomResultWriter.SeriesNumbers.secondaryCapture(i))
+                    .writeSecondaryCapture(study, source, m.onSource(), render.toBuilder().title(id).build(), id, out.file(id + "-sc"))));
+            }
         }
-        if (res.prediction().labels() != null) {
+        if (res.prediction().labels() != null && kinds.segmentation()) {
             List<DicomResultWriter.Segment> segments = new ArrayList<>();
             var head = res.prediction().head();
             // label c of the label map is class c (0: background); a softmax model without class names writes no SEG, as before
@@ -234,7 +246,8 @@ final class ExplainJob {
             for (int c = 1; c < classes; c++) segments.add(DicomResultWriter.Segment.lesion(head.className(c)));
             if (!segments.isEmpty()) {
                 written.add(dicomEntry("segmentation", "seg",
-                    writer.writeSegmentation(study, res.prediction().labels(), segments, out.file("segmentation-seg.dcm"))));
+                    writer.apply(DicomResultWriter.SeriesNumbers.SEGMENTATION)
+                        .writeSegmentation(study, res.prediction().labels(), segments, out.file("segmentation-seg.dcm"))));
             }
         }
         log.printf(Locale.ROOT, "DICOM  %d series in study %s%n", written.size(), study.studyInstanceUid());

@@ -180,6 +180,10 @@ public final class Main implements Runnable {
         double threshold;
         @Option(names = "--dicom-out", description = "Also write DICOM: per method a Parametric Map and Secondary Capture overlays (and a SEG for segmentation models), in the source study (or a new research study for NIfTI input).")
         Path dicomOut;
+        @Option(names = "--dicom-outputs", description = "Which DICOM objects to write (and for pacs run: store): pm "
+            + "(Parametric Map), sc (Secondary Capture overlays: most of the bytes), seg, comma-separated (default: ${DEFAULT-VALUE}).",
+            defaultValue = "pm,sc,seg")
+        String dicomOutputs;
         @Option(names = "--metrics", description = "Trust scores for every map: infidelity, infidelity_patches, sensitivity, randomisation, deletion, localisation (needs --mask), or all.")
         String metrics;
         @Option(names = "--mask", description = "Ground-truth mask (NIfTI or DICOM) for the localisation metric.")
@@ -288,7 +292,8 @@ public final class Main implements Runnable {
             if (roi != null && r == null) r = SegmentationTarget.Region.ROI;
             return execute(common, new ExplainJob.Request(inputs.get(0), series, model, methods, new TargetSpec(target, r), roi, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
-                common.metrics, common.metricOptions(), common.mask, common.dicomOut, common.tiling(), inputs.subList(1, inputs.size())));
+                common.metrics, common.metricOptions(), common.mask, common.dicomOut, common.tiling(), inputs.subList(1, inputs.size()),
+                DicomOutputs.parse(common.dicomOutputs)));
         }
     }
 
@@ -309,7 +314,8 @@ public final class Main implements Runnable {
             spec.commandLine().getOut().println("Demo: " + home.relativize(input) + " with " + home.relativize(model) + ", every method, target 'lesion'");
             return execute(common, new ExplainJob.Request(input, null, model, "all", new TargetSpec("lesion", null), null, common.out,
                 DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity, common.threshold,
-                common.metrics, common.metricOptions(), common.mask, common.dicomOut, common.tiling()));
+                common.metrics, common.metricOptions(), common.mask, common.dicomOut, common.tiling(), List.of(),
+                DicomOutputs.parse(common.dicomOutputs)));
         }
 
         private static Path home() {

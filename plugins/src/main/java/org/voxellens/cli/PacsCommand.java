@@ -16,6 +16,7 @@ import org.voxellens.io.pacs.PacsConfig;
 import org.voxellens.io.pacs.PacsQuery;
 import org.voxellens.io.pacs.SeriesRef;
 import org.voxellens.io.pacs.StudyRef;
+import org.voxellens.volumetric.RunTempDir;
 import org.voxellens.xai.runtime.DeviceSpec;
 import org.voxellens.xai.target.TargetSpec;
 import picocli.CommandLine;
@@ -82,6 +83,9 @@ final class PacsCommand implements Runnable {
         String query;
         @Option(names = "--series", description = "Also list each study's series.")
         boolean series;
+        @Option(names = "--show-descriptions", description = "Also print Study and Series Descriptions (free text: "
+            + "it may hold patient names or dates, so it is left out by default).")
+        boolean showDescriptions;
 
         @Override
         public Integer call() throws IOException {
@@ -90,11 +94,13 @@ final class PacsCommand implements Runnable {
                 List<StudyRef> studies = pacs.findStudies(PacsQuery.parse(query));
                 out.println(studies.size() + " stud" + (studies.size() == 1 ? "y" : "ies"));
                 for (StudyRef s : studies) {
-                    out.printf(Locale.ROOT, "%s  %-8s  %-8s  %3s series  %s%n", s.studyInstanceUid(),
+                    out.printf(Locale.ROOT, "%s  %-8s  %-8s  %3s series%s%n", s.studyInstanceUid(),
                         s.studyDate().isEmpty() ? "-" : s.studyDate(), String.join("\\", s.modalities()),
                         s.seriesCount() < 0 ? "?" : Integer.toString(s.seriesCount()),
-                        s.description().isEmpty() ? "" : '"' + s.description() + '"');
-                    if (series) for (SeriesRef r : pacs.findSeries(s.studyInstanceUid())) out.println("    " + r.describe());
+                        showDescriptions && !s.description().isEmpty() ? "  \"" + s.description() + '"' : "");
+                    if (series) {
+                        for (SeriesRef r : pacs.findSeries(s.studyInstanceUid())) out.println("    " + r.describe(showDescriptions));
+                    }
                 }
             }
             return 0;
@@ -154,10 +160,15 @@ final class PacsCommand implements Runnable {
             if (n < 1) throw new IllegalArgumentException("--concurrency must be >= 1");
             ExplainJob.Request explain = new ExplainJob.Request(null, null, model, methods, new TargetSpec(target, null), null,
                 common.out, DeviceSpec.parse(common.device), common.seed, common.methodOptions(), common.lut, common.opacity,
-                common.threshold, null, common.metricOptions(), null, null);
+                common.threshold, null, common.metricOptions(), null, null, null, List.of(),
+                DicomOutputs.parse(common.dicomOutputs));
             PrintWriter out = spec.commandLine().getOut();
             ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr(), System.console() != null);
             CountDownLatch finished = new CountDownLatch(1);
+            // Retrieved series are identified patient data: a private folder per run, removed on every exit path;
+            // what a killed run (SIGKILL, power cut) left is removed here, by the next run.
+            RunTempDir.sweep("pacs");
+            RunTempDir work = RunTempDir.create("pacs");
             Thread hook = new Thread(() -> {
                 progress.cancel();
                 try {
@@ -165,9 +176,14 @@ final class PacsCommand implements Runnable {
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
                 }
+                try {
+                    work.close(); // also when a transfer did not stop in time: the JVM is going away
+                } catch (IOException ignored) {
+                    // the next run's sweep removes it
+                }
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            try (Pacs pacs = Pacs.open(config); RunJournal j = RunJournal.open(journal)) {
+            try (work; Pacs pacs = Pacs.open(config); RunJournal j = RunJournal.open(journal)) {
                 out.println("PACS   " + config);
                 out.println("Check  " + pacs.echo()); // a wrong password stops here, before any study
                 List<String> uids = selection.studies != null ? readUids(selection.studies)
@@ -175,7 +191,7 @@ final class PacsCommand implements Runnable {
                 PacsWorkflow.Outcome o;
                 try {
                     o = new PacsWorkflow(pacs, j, new PacsWorkflow.Settings(explain, deidentifyOut, n,
-                        config.transport().name().toLowerCase(Locale.ROOT)), out, progress).run(uids);
+                        config.transport().name().toLowerCase(Locale.ROOT)), out, progress).run(uids, work.path());
                 } catch (java.util.concurrent.CancellationException e) {
                     spec.commandLine().getErr().println("voxellens: cancelled; the studies finished before are stored and "
                         + "journaled in " + journal + ", the ones in flight are not: a re-run continues");

@@ -23,6 +23,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -67,7 +69,8 @@ final class PacsWorkflow {
         this.progress = progress;
     }
 
-    Outcome run(List<String> studies) throws IOException {
+    /** Runs the studies; per-study folders go under {@code work}, the run's private temporary folder. */
+    Outcome run(List<String> studies, Path work) throws IOException {
         List<String> todo = new ArrayList<>();
         int skipped = 0;
         for (String s : studies) {
@@ -79,7 +82,6 @@ final class PacsWorkflow {
         AtomicInteger finished = new AtomicInteger();
         AtomicInteger done = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
-        Path work = Files.createTempDirectory("voxellens-pacs-");
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(settings.concurrency(), Math.max(1, todo.size()))));
         try {
             List<Future<?>> futures = new ArrayList<>();
@@ -96,7 +98,7 @@ final class PacsWorkflow {
             }
             for (Future<?> f : futures) {
                 try {
-                    f.get();
+                    awaitOrCancel(f, pool);
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof CancellationException c) throw c;
                     if (e.getCause() instanceof IOException io) throw io; // the journal itself failed
@@ -108,10 +110,33 @@ final class PacsWorkflow {
             }
         } finally {
             pool.shutdownNow();
-            AtomicFiles.deleteTree(work);
+            try {
+                // the studies' folders are removed by their own workers; wait so none is still writing into them
+                pool.awaitTermination(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (progress.isCancelled()) throw new CancellationException("cancelled");
         return new Outcome(done.get(), skipped, failed.get(), abort.get());
+    }
+
+    /**
+     * Waits for one study; on Ctrl-C interrupts the workers at once, so that a transfer in progress stops instead of
+     * running to its end (the studies in flight then get no journal line and run again next time).
+     */
+    private void awaitOrCancel(Future<?> f, ExecutorService pool) throws ExecutionException, InterruptedException {
+        while (true) {
+            try {
+                f.get(200, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException e) {
+                if (progress.isCancelled()) {
+                    pool.shutdownNow();
+                    throw new CancellationException("cancelled");
+                }
+            }
+        }
     }
 
     /** One study from search to journal line; false when it failed (journaled). */
@@ -142,7 +167,8 @@ final class PacsWorkflow {
             ExplainJob.Request base = settings.explain();
             ExplainJob.Request r = new ExplainJob.Request(in, null, base.model(), base.methods(), base.target(), null,
                 base.out().resolve(study), base.device(), base.seed(), base.methodOptions(), base.colorMap(),
-                base.opacity(), base.threshold(), null, base.metricOptions(), null, dicom);
+                base.opacity(), base.threshold(), null, base.metricOptions(), null, dicom, base.tiling(), List.of(),
+                base.dicomOutputs());
             new ExplainJob(studyLog, cancelOnly()).run(r);
             timings.put("explain", seconds(t));
 
@@ -175,10 +201,13 @@ final class PacsWorkflow {
         } catch (CancellationException e) {
             throw e; // not journaled: the study runs again next time
         } catch (Exception e) {
+            // Ctrl-C interrupts a transfer, which then fails: that is no failure of the study
+            if (progress.isCancelled()) throw new CancellationException("cancelled");
             if (e instanceof PacsException p && p.authentication()) abort.set(true);
+            String reason = FailureReasons.withoutTempPaths(Main.message(e), dir);
             entry.put("status", RunJournal.FAILED);
-            entry.put("reason", Main.message(e));
-            studyLog.println("Failed " + Main.message(e));
+            entry.put("reason", reason);
+            studyLog.println("Failed " + reason);
             return false;
         } finally {
             timings.put("total", seconds(t0));

@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.voxellens.volumetric.AtomicFiles;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +23,8 @@ import java.util.Map;
  * input and result series UIDs, timings). Each line is written in one positional write and forced to disk before
  * the study counts as reported, so a crash or Ctrl-C leaves at most a cut last line, which the next open drops (its
  * study simply runs again). A re-run reads it back: the last line of a study decides. The file is locked while a
- * run has it open, so two runs never work through the same studies. UIDs only: no patient name, ID or birth date.
+ * run has it open (an OS lock that holds across processes; {@code <journal>.owner} names the holder for the message
+ * a second run gets), so two runs never work through the same studies. UIDs only: no patient name, ID or birth date.
  */
 final class RunJournal implements AutoCloseable {
 
@@ -42,16 +46,29 @@ final class RunJournal implements AutoCloseable {
     static RunJournal open(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
+        Path owner = ownerFile(file);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             java.nio.channels.FileLock lock;
             try {
                 lock = ch.tryLock();
             } catch (java.nio.channels.OverlappingFileLockException e) {
-                lock = null;
+                lock = null; // this JVM holds it already
             }
-            if (lock == null) throw new IOException(file + ": the journal is in use by another pacs run");
-            byte[] bytes = Files.readAllBytes(file);
+            if (lock == null) throw new IOException(file + ": the journal is in use by another pacs run (" + holder(owner) + ")");
+            // Who holds the lock, for the message of a second run. Written only once the lock is held.
+            AtomicFiles.writeString(owner, "pid " + ProcessHandle.current().pid() + " on " + hostName() + ", since "
+                + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n");
+            // Read through the locked channel itself: opening and closing a second descriptor on the file (as
+            // Files.readAllBytes does) would release this process's POSIX lock (fcntl locks belong to the process
+            // and the file, and any close drops them), and a second run would then get in.
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 16) throw new IOException(file + ": too large for a journal (" + size + " bytes)");
+            ByteBuffer all = ByteBuffer.allocate((int) size);
+            while (all.hasRemaining() && ch.read(all, all.position()) >= 0) {
+                // positional reads until full
+            }
+            byte[] bytes = all.array();
             int complete = 0; // bytes up to the last newline: a crash can only have cut the line after it
             for (int i = bytes.length - 1; i >= 0; i--) {
                 if (bytes[i] == '\n') {
@@ -79,6 +96,29 @@ final class RunJournal implements AutoCloseable {
         }
     }
 
+    /** The file beside the journal that names the run holding it. */
+    static Path ownerFile(Path journal) {
+        return journal.resolveSibling(journal.getFileName() + ".owner");
+    }
+
+    /** What the owner file says (it is only informative: the lock decides), or that it is unknown. */
+    private static String holder(Path owner) {
+        try {
+            String s = Files.readString(owner, StandardCharsets.UTF_8).strip();
+            return s.isEmpty() || s.length() > 200 ? "holder unknown" : "held by " + s;
+        } catch (IOException | RuntimeException e) {
+            return "holder unknown";
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "this host";
+        }
+    }
+
     /** The last recorded status of the study, or null. */
     synchronized String status(String studyUid) {
         return status.get(studyUid);
@@ -98,6 +138,11 @@ final class RunJournal implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        channel.close();
+        if (!channel.isOpen()) return;
+        try {
+            Files.deleteIfExists(ownerFile(file)); // while the lock is still held: no later run's file is removed
+        } finally {
+            channel.close();
+        }
     }
 }

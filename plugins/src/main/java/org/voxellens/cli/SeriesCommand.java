@@ -19,6 +19,10 @@ final class SeriesCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "Folder (searched recursively) or DICOM file.")
     Path folder;
 
+    @picocli.CommandLine.Option(names = "--show-descriptions", description = "Also print the Series Descriptions "
+        + "(free text: it may hold patient names or dates, so it is left out by default).")
+    boolean showDescriptions;
+
     @Override
     public Integer call() throws IOException {
         java.io.PrintWriter con = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -34,7 +38,7 @@ final class SeriesCommand implements Callable<Integer> {
                 study = s.studyInstanceUid();
                 con.println("Study " + study);
             }
-            con.println("  " + s.describe());
+            con.println("  " + s.describe(showDescriptions));
         }
         con.println("Select one with --series <SeriesInstanceUID or series number>; default: the largest 3D series.");
         return 0;

@@ -178,7 +178,7 @@ final class OrthancFixture implements AutoCloseable {
 
     /** QIDO-RS series of a study, as plain JSON (independent of the client under test). */
     List<JsonObject> qidoSeries(String studyUid) throws IOException, InterruptedException {
-        HttpResponse<String> r = get("/dicom-web/studies/" + studyUid + "/series?includefield=00080070&includefield=00201209");
+        HttpResponse<String> r = get("/dicom-web/studies/" + studyUid + "/series?includefield=00080070&includefield=00201209&includefield=00200011");
         if (r.statusCode() == 204 || r.body().isBlank()) return List.of();
         if (r.statusCode() != 200) throw new IOException("QIDO: HTTP " + r.statusCode());
         List<JsonObject> out = new ArrayList<>();

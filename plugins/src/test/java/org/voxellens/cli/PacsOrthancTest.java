@@ -72,7 +72,13 @@ class PacsOrthancTest {
             assertTrue(y2026.out().contains(a.seriesUid()) && y2026.out().contains("36"), transport + ": series listed " + y2026.out());
             ExplainCommandTest.Run mr = ExplainCommandTest.cli("pacs", "find", "--pacs", yaml.toString(), "--query", "Modality=MR");
             assertTrue(mr.out().startsWith("2 studies") && mr.out().contains(b.studyUid()), transport + ": " + mr.out());
-            assertNoPatientData(echo, y2026, mr);
+            assertNoPatientData(echo, y2026, mr); // the descriptions hold the patient's name, ID and birth date
+            // Only a user who asks sees the free text.
+            ExplainCommandTest.Run shown = ExplainCommandTest.cli("pacs", "find", "--pacs", yaml.toString(), "--query",
+                "Modality=MR&StudyDate=20260101-20261231", "--series", "--show-descriptions");
+            assertEquals(0, shown.code(), transport + ": " + shown.err());
+            assertTrue(shown.out().contains(PacsTestData.STUDY_DESCRIPTION) && shown.out().contains(PacsTestData.SERIES_DESCRIPTION),
+                transport + ": descriptions on request: " + shown.out());
         }
         String wrong = "not-" + o.password;
         Path bad = o.pacsYaml(tmp.resolve("wrong.yaml"), "dicomweb", wrong, 5, 2000);
@@ -118,7 +124,8 @@ class PacsOrthancTest {
             AttributeList l = read(c);
             String all = l.toString();
             assertFalse(all.contains(PacsTestData.PATIENT_NAME) || all.contains(PacsTestData.PATIENT_ID)
-                || all.contains(PacsTestData.BIRTH_DATE), "de-identified copy holds patient data: " + c);
+                || all.contains(PacsTestData.BIRTH_DATE) || all.contains("Testperson"),
+                "de-identified copy holds patient data (free text included): " + c);
             assertFalse(all.contains(a.studyUid()) || all.contains(b.studyUid()), "study UIDs replaced");
             assertEquals("YES", Attribute.getSingleStringValueOrEmptyString(l, TagFromName.PatientIdentityRemoved));
             assertEquals(List.of(), Dciodvfy.errors(c), c.toString());
@@ -141,6 +148,32 @@ class PacsOrthancTest {
         assertEquals(before, counts(o, a, b), "no duplicate series or instances");
         assertNoPatientData(r, again, noJournal);
         assertNoPatientData(Files.readString(journal) + Files.readString(fresh));
+        for (PacsTestData.Series s : List.of(a, b)) {
+            Path maps = journal.resolveSibling("maps").resolve(s.studyUid());
+            for (String f : List.of("report.html", "summary.json")) {
+                assertTrue(Files.exists(maps.resolve(f)), maps.resolve(f).toString());
+                assertNoPatientData(Files.readString(maps.resolve(f)));
+            }
+        }
+    }
+
+    /** --dicom-outputs: what is written is what is stored; the rest is neither written nor stored. */
+    @Test
+    void dicomOutputsChooseWhatIsStored() throws Exception {
+        OrthancFixture o = orthanc();
+        PacsTestData.Series b = PacsTestData.demo(tmp, "demo", "20260316");
+        o.upload(b.files());
+        Path yaml = o.pacsYaml(tmp.resolve("pacs.yaml"), "dicomweb", o.password, 1, 100);
+        Path journal = tmp.resolve("run.jsonl");
+        ExplainCommandTest.Run r = run(yaml, "--query", "Modality=MR", journal, "--dicom-outputs", "pm");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertResults(o, b, 1, "parametric map only");
+        List<JsonObject> series = o.qidoSeries(b.studyUid());
+        assertTrue(series.stream().noneMatch(x -> OrthancFixture.value(x, "00080060").equals("OT")), "no Secondary Capture: " + series);
+        assertEquals(1, journal(journal).get(0).getAsJsonArray("results").size());
+        ExplainCommandTest.Run bad = run(yaml, "--query", "Modality=MR", tmp.resolve("j2.jsonl"), "--dicom-outputs", "pm,overlay");
+        assertNotEquals(0, bad.code(), bad.out() + bad.err());
+        assertTrue(bad.err().contains("--dicom-outputs") && bad.err().contains("overlay"), bad.err());
     }
 
     @Test
@@ -171,7 +204,7 @@ class PacsOrthancTest {
         ExplainCommandTest.Run r;
         try {
             r = ExplainCommandTest.cli("pacs", "run", "--pacs", yaml.toString(), "--studies", uids.toString(),
-                "--model", ExplainCommandTest.SEGMENTER.toString(), "--method", "saliency", "--journal", journal.toString(),
+                "--model", ExplainCommandTest.SEGMENTER.toString(), "--method", "saliency,inputxgradient", "--journal", journal.toString(),
                 "--out", tmp.resolve("maps").toString(), "--threads", "2");
         } finally {
             java.util.logging.Logger.getLogger("").removeHandler(capture);
@@ -182,7 +215,10 @@ class PacsOrthancTest {
         assertEquals("done", line.get("status").getAsString());
         assertEquals("dimse", line.get("transport").getAsString());
         assertEquals(b.seriesUid(), line.get("input_series_uid").getAsString());
-        assertResults(o, b, 3, "dimse");
+        assertResults(o, b, 5, "dimse"); // per method a PM and an SC, one SEG
+        Set<String> numbers = new HashSet<>();
+        for (JsonObject s : o.qidoSeries(b.studyUid())) numbers.add(OrthancFixture.value(s, "00200011"));
+        assertEquals(6, numbers.size(), "every series of the study has its own Series Number: " + numbers);
         assertTrue(Files.exists(tmp.resolve("maps").resolve(b.studyUid()).resolve("saliency.nii.gz")), "maps kept under --out/<study>");
         assertNoPatientData(r);
         assertNoPatientData(Files.readString(journal));
@@ -235,19 +271,21 @@ class PacsOrthancTest {
         for (PacsTestData.Series s : studies) o.upload(s.files());
         Path yaml = o.pacsYaml(tmp.resolve("pacs.yaml"), "dicomweb", o.password, 1, 100);
         Path journal = tmp.resolve("run.jsonl");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"),
-            "org.voxellens.cli.Main", "pacs", "run", "--pacs", yaml.toString(), "--query", "Modality=MR",
-            "--model", ExplainCommandTest.CLASSIFIER.toString(), "--method", "smoothgrad", "--samples", "16",
-            "--journal", journal.toString(), "--out", tmp.resolve("maps").toString(), "--threads", "2"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("run.log").toFile());
-        pb.environment().put("OPT_OUT_TRACKING", "true");
-        Process p = pb.start();
+        Path jvmTmp = Files.createDirectories(tmp.resolve("jvm-tmp")); // the run's java.io.tmpdir, to see what it leaves
+        Process p = pacsRunJvm(yaml, journal, jvmTmp, tmp.resolve("run.log"));
+        // A second run on the same journal, in this JVM, while the first holds it: refused, naming the holder.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (p.isAlive() && System.nanoTime() < deadline && !Files.exists(RunJournal.ownerFile(journal))) Thread.sleep(10);
+        ExplainCommandTest.Run second = run(yaml, "--query", "Modality=MR", journal);
+        assertNotEquals(0, second.code(), second.out() + second.err());
+        assertTrue(second.err().contains("in use by another pacs run") && second.err().contains("pid " + p.pid()),
+            "refused, naming the first run's process: " + second.err());
+        assertFalse(second.out().contains("Studies "), "the second run processes nothing: " + second.out());
         while (p.isAlive() && System.nanoTime() < deadline && !(Files.exists(journal) && Files.size(journal) > 0)) Thread.sleep(10);
         Thread.sleep(1500); // the next study is under way
         p.destroy(); // SIGTERM: the shutdown hook cancels, the run stops at the next step
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run stops");
+        assertEquals(List.of(), ourTempFiles(jvmTmp), "the run's temporary folder is removed on Ctrl-C");
         String log = Files.readString(tmp.resolve("run.log"));
         List<JsonObject> lines = journal(journal); // every line parses
         assertTrue(Files.readString(journal).endsWith("\n"), "no half line");
@@ -264,6 +302,41 @@ class PacsOrthancTest {
             assertEquals(3, o.qidoSeries(s.studyUid()).size(), "source + 2 results, no duplicates (validity: other tests)");
         }
         assertNoPatientData(log + again.out() + again.err());
+    }
+
+    /**
+     * SIGKILL (no code of the run can react) while a study's series is on disk: the identified files stay behind,
+     * and the next run removes them before it starts, then finishes the batch without duplicates.
+     */
+    @Test
+    void aKilledRunsTemporaryFilesAreRemovedByTheNextRun() throws Exception {
+        OrthancFixture o = orthanc();
+        List<PacsTestData.Series> studies = List.of(PacsTestData.colin(tmp, "20260315"), PacsTestData.demo(tmp, "demo", "20260316"));
+        for (PacsTestData.Series s : studies) o.upload(s.files());
+        Path yaml = o.pacsYaml(tmp.resolve("pacs.yaml"), "dicomweb", o.password, 1, 100);
+        Path journal = tmp.resolve("run.jsonl");
+        Path jvmTmp = Files.createDirectories(tmp.resolve("jvm-tmp"));
+        Process p = pacsRunJvm(yaml, journal, jvmTmp, tmp.resolve("run.log"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (p.isAlive() && System.nanoTime() < deadline && ourTempFiles(jvmTmp).stream().noneMatch(f -> f.contains("/in/"))) {
+            Thread.sleep(5);
+        }
+        p.destroyForcibly(); // SIGKILL
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        List<String> left = ourTempFiles(jvmTmp);
+        assertTrue(left.stream().anyMatch(f -> f.contains("/in/")), "the killed run left retrieved files (test setup): " + left
+            + "\n" + Files.readString(tmp.resolve("run.log")));
+
+        Process again = pacsRunJvm(yaml, journal, jvmTmp, tmp.resolve("again.log"));
+        assertTrue(again.waitFor(180, TimeUnit.SECONDS), "the re-run finishes");
+        String log = Files.readString(tmp.resolve("again.log"));
+        assertEquals(0, again.exitValue(), log);
+        assertEquals(List.of(), ourTempFiles(jvmTmp), "nothing of either run is left in the temporary folder");
+        Map<String, String> last = new HashMap<>();
+        for (JsonObject l : journal(journal)) last.put(l.get("study_instance_uid").getAsString(), l.get("status").getAsString());
+        assertEquals(Map.of(studies.get(0).studyUid(), "done", studies.get(1).studyUid(), "done"), last);
+        for (PacsTestData.Series s : studies) assertEquals(3, o.qidoSeries(s.studyUid()).size(), "source + 2 results, no duplicates");
+        assertNoPatientData(log + Files.readString(tmp.resolve("run.log")));
     }
 
     @Test
@@ -285,6 +358,9 @@ class PacsOrthancTest {
         assertEquals("failed", failed.get("status").getAsString());
         String reason = failed.get("reason").getAsString();
         assertTrue(reason.toLowerCase().contains("pixel"), "reason names the problem: " + reason);
+        String cut = Attribute.getSingleStringValueOrEmptyString(read(bad.files().get(bad.files().size() / 2)), TagFromName.SOPInstanceUID);
+        assertTrue(reason.contains("instance " + cut), "the instance is named by its SOP Instance UID: " + reason);
+        assertFalse(reason.contains("/in/") || reason.contains(System.getProperty("java.io.tmpdir")), "no temp paths: " + reason);
         assertResults(o, a, 2, "good study");
         assertEquals(1, o.qidoSeries(bad.studyUid()).size(), "nothing stored for the broken study");
         assertNoPatientData(r);
@@ -292,6 +368,26 @@ class PacsOrthancTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** {@code pacs run} in its own JVM, as a user starts it, with {@code jvmTmp} as its java.io.tmpdir. */
+    private Process pacsRunJvm(Path yaml, Path journal, Path jvmTmp, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-Djava.io.tmpdir=" + jvmTmp, "-cp",
+            System.getProperty("java.class.path"), "org.voxellens.cli.Main", "pacs", "run", "--pacs", yaml.toString(),
+            "--query", "Modality=MR", "--model", ExplainCommandTest.CLASSIFIER.toString(), "--method", "smoothgrad",
+            "--samples", "16", "--journal", journal.toString(), "--out", tmp.resolve("maps").toString(), "--threads", "2"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("OPT_OUT_TRACKING", "true");
+        return pb.start();
+    }
+
+    /** Every file and folder VoxelLens put under a temporary folder, as paths relative to it. */
+    private static List<String> ourTempFiles(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(f -> !f.equals(dir)).map(f -> dir.relativize(f).toString())
+                .filter(f -> f.startsWith("voxellens")).sorted().toList();
+        }
+    }
 
     private static ExplainCommandTest.Run run(Path yaml, String selector, String value, Path journal, String... more) {
         List<String> args = new ArrayList<>(List.of("pacs", "run", "--pacs", yaml.toString(), selector, value,

@@ -20,7 +20,8 @@ import org.voxellens.volumetric.Volume;
 /**
  * Real MR series to upload to the test PACS, built from real volumes with the project's series writer: Colin27
  * (Debian's mricron-data) and the bundled demo head, both resampled to a few mm so a run takes seconds. Each
- * series then gets a made-up patient name, ID and birth date, which no log or journal may show.
+ * series then gets a made-up patient name, ID and birth date, also typed into its Study and Series Descriptions
+ * as happens at sites, which no console, log, journal, report or summary may show.
  */
 final class PacsTestData {
 
@@ -28,6 +29,9 @@ final class PacsTestData {
     static final String PATIENT_NAME = "Testperson^Erika";
     static final String PATIENT_ID = "PID-4711-0815";
     static final String BIRTH_DATE = "19610412";
+    /** Free text as sites fill it in: the patient's name, ID and birth date typed into the descriptions. */
+    static final String STUDY_DESCRIPTION = "MR HEAD Testperson ERIKA 19610412";
+    static final String SERIES_DESCRIPTION = "T1 PID-4711-0815 Testperson";
 
     /** A written series: its study and series UIDs and files. */
     record Series(String studyUid, String seriesUid, List<Path> files) {}
@@ -81,6 +85,8 @@ final class PacsTestData {
                 DicomModules.put(l, TagFromName.PatientIdentityRemoved, "NO");
                 l.remove(TagFromName.DeidentificationMethod);
                 DicomModules.put(l, TagFromName.StudyDate, studyDate);
+                DicomModules.put(l, TagFromName.StudyDescription, STUDY_DESCRIPTION);
+                DicomModules.put(l, TagFromName.SeriesDescription, SERIES_DESCRIPTION + " " + name);
                 DicomModules.writeAtomically(l, f);
             } catch (com.pixelmed.dicom.DicomException e) {
                 throw new IOException(f + ": " + e.getMessage(), e);

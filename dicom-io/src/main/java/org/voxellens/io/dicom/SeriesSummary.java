@@ -4,8 +4,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One series found in a folder, as {@code voxellens series} lists it. Holds only technical facts (UIDs, series
- * number, modality, description, counts and sizes): no patient name, ID or birth date.
+ * One series found in a folder, as {@code voxellens series} lists it. Holds technical facts (UIDs, series number,
+ * modality, counts and sizes) and the Series Description. The description is free text that sites fill with
+ * whatever the scanner operator typed, patient names and birth dates included, so it counts as patient data: the
+ * names for logs and listings leave it out unless a user asks for it ({@code --show-descriptions}).
  *
  * @param studyInstanceUid  the study it belongs to
  * @param seriesInstanceUid the series
@@ -38,21 +40,26 @@ public record SeriesSummary(String studyInstanceUid, String seriesInstanceUid, S
         return (long) rows * columns * frameCount;
     }
 
-    /** A name safe to log: number, description and modality (no patient data). */
+    /** A name safe to log: series number and modality (no patient data, so no free-text description). */
     public String displayName() {
         StringBuilder b = new StringBuilder("series");
         if (!seriesNumber.isEmpty()) b.append(' ').append(seriesNumber);
-        if (!seriesDescription.isEmpty()) b.append(" \"").append(seriesDescription).append('"');
         if (!modality.isEmpty()) b.append(" (").append(modality).append(')');
         return b.toString();
     }
 
-    /** One line for a listing: number, UID, modality, description, images, dimensions. */
+    /** One line for a listing: number, UID, modality, images, dimensions; no description. */
     public String describe() {
-        return String.format(Locale.ROOT, "%-6s %-64s %-4s %-32s %5d image%s %s%s",
+        return describe(false);
+    }
+
+    /** As {@link #describe()}, with the Series Description when the user asked to see it. */
+    public String describe(boolean withDescription) {
+        String text = withDescription ? String.format(Locale.ROOT, " %-32s",
+            seriesDescription.isEmpty() ? "-" : '"' + seriesDescription + '"') : "";
+        return String.format(Locale.ROOT, "%-6s %-64s %-4s%s %5d image%s %s%s",
             seriesNumber.isEmpty() ? "-" : seriesNumber, seriesInstanceUid, modality.isEmpty() ? "-" : modality,
-            seriesDescription.isEmpty() ? "-" : '"' + seriesDescription + '"', imageCount, imageCount == 1 ? " " : "s",
-            dimensions(), volumetric ? "" : " (not a 3D volume)");
+            text, imageCount, imageCount == 1 ? " " : "s", dimensions(), volumetric ? "" : " (not a 3D volume)");
     }
 
     @Override

@@ -68,10 +68,30 @@ public final class DicomResultWriter {
         }
     }
 
-    /** Default series numbers: 900 + kind, so the results sort after the acquired series. */
-    static final int SERIES_PM = 901;
-    static final int SERIES_SC = 902;
-    static final int SERIES_SEG = 903;
+    /** Default series numbers of a writer used for one method (see {@link SeriesNumbers}). */
+    static final int SERIES_PM = SeriesNumbers.parametricMap(0);
+    static final int SERIES_SC = SeriesNumbers.secondaryCapture(0);
+    static final int SERIES_SEG = SeriesNumbers.SEGMENTATION;
+
+    /**
+     * Series numbers of one job's results, from 900 so they sort after the acquired series: the SEG 900, then per
+     * method i (0-based, in the order asked) its Parametric Map 901 + 2i and its overlays 902 + 2i, so that every
+     * result series of a study has a number of its own and a method's map sits beside its overlay in a viewer.
+     */
+    public static final class SeriesNumbers {
+        public static final int SEGMENTATION = 900;
+
+        private SeriesNumbers() {
+        }
+
+        public static int parametricMap(int method) {
+            return 901 + 2 * method;
+        }
+
+        public static int secondaryCapture(int method) {
+            return 902 + 2 * method;
+        }
+    }
 
     private final ResultSettings settings;
     private final Code units;
@@ -242,7 +262,7 @@ public final class DicomResultWriter {
         /** Content/Series/Instance Creation date and time (default: when the writer is built). */
         public Builder contentDateTime(LocalDateTime t) { this.contentDateTime = t; return this; }
 
-        /** Series Number of the written series (default 901 Parametric Map, 902 Secondary Capture, 903 SEG). */
+        /** Series Number of the written series (default 901 Parametric Map, 902 Secondary Capture, 900 SEG). */
         public Builder seriesNumber(int n) { this.seriesNumber = n; return this; }
 
         /** Measurement units of Parametric Map values (default UCUM "1", no units). */
