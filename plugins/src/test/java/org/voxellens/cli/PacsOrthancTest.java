@@ -128,6 +128,15 @@ class PacsOrthancTest {
                 "de-identified copy holds patient data (free text included): " + c);
             assertFalse(all.contains(a.studyUid()) || all.contains(b.studyUid()), "study UIDs replaced");
             assertEquals("YES", Attribute.getSingleStringValueOrEmptyString(l, TagFromName.PatientIdentityRemoved));
+            assertEquals("REMOVED", Attribute.getSingleStringValueOrEmptyString(l, TagFromName.LongitudinalTemporalInformationModified));
+            Set<String> codes = new HashSet<>();
+            SequenceAttribute methods = (SequenceAttribute) l.get(TagFromName.DeidentificationMethodCodeSequence);
+            for (int i = 0; i < methods.getNumberOfItems(); i++) {
+                codes.add(Attribute.getSingleStringValueOrEmptyString(methods.getItem(i).getAttributeList(), TagFromName.CodeValue));
+            }
+            assertTrue(codes.contains("113100"), "basic profile declared: " + codes);
+            assertFalse(codes.contains("113110") || codes.contains("113104") || codes.contains("113105"),
+                "no Retain UIDs (they are hashed), no descriptor options (descriptions are removed): " + codes);
             assertEquals(List.of(), Dciodvfy.errors(c), c.toString());
         }
 

@@ -27,14 +27,14 @@ import org.voxellens.io.dicom.DicomException;
  *   <li>the patient becomes "VoxelLens^Research" with an ID derived from the (hashed) study; Patient Identity
  *       Removed = YES and De-identification Method say what was done.</li>
  * </ul>
- * Kept: series descriptions, the device and software (VoxelLens), pixel data. Results carry no burned-in text
+ * Removed too: study and series descriptions and protocol names (free text). Kept: the device and software
+ * (VoxelLens), pixel data. Results carry no burned-in text
  * other than method names and "RESEARCH USE ONLY". The hash is pseudonymisation: whoever holds the original UIDs
  * can link a copy back to its study.
  */
 public final class DeidentifiedCopy {
 
-    static final String METHOD = "VoxelLens: PS3.15 basic profile via PixelMed ClinicalTrialsAttributes; "
-        + "dates removed; UIDs replaced by one-way hash";
+    static final String METHOD = "VoxelLens: PS3.15 basic profile; descriptions and dates removed; UIDs hashed";
 
     private DeidentifiedCopy() {
     }
@@ -48,9 +48,14 @@ public final class DeidentifiedCopy {
                 l.read(f.toFile());
                 l.removeGroupLengthAttributes();
                 l.removeMetaInformationHeaderAttributes();
+                // Descriptions, series descriptions and protocol names are free text that sites fill with patient
+                // names and birth dates: not kept. Device identity is kept (it is VoxelLens); UIDs are replaced below
+                // by our own hash, so PixelMed must leave them for remapUids (and its "Retain UIDs" code goes).
                 ClinicalTrialsAttributes.removeOrNullIdentifyingAttributes(l, ClinicalTrialsAttributes.HandleUIDs.keep,
-                    true, true, true, false, true, false, ClinicalTrialsAttributes.HandleDates.remove, null, null);
+                    false, false, false, false, true, false, ClinicalTrialsAttributes.HandleDates.remove, null, null);
+                dropMethodCode(l, RETAIN_UIDS);
                 remapUids(l);
+                DicomModules.put(l, TagFromName.LongitudinalTemporalInformationModified, "REMOVED");
                 String study = Attribute.getSingleStringValueOrEmptyString(l, TagFromName.StudyInstanceUID);
                 DicomModules.put(l, TagFromName.PatientName, SourceStudy.SYNTHETIC_PATIENT_NAME);
                 DicomModules.put(l, TagFromName.PatientID, "VL" + study.substring(Math.max(0, study.length() - 12)));
@@ -64,6 +69,20 @@ public final class DeidentifiedCopy {
             }
         }
         return studyDir;
+    }
+
+    /** DCM code "Retain UIDs Option": not true of our copies, whose UIDs are hashed. */
+    static final String RETAIN_UIDS = "113110";
+
+    /** Removes an option code from the De-identification Method Code Sequence. */
+    private static void dropMethodCode(AttributeList l, String code) {
+        if (!(l.get(TagFromName.DeidentificationMethodCodeSequence) instanceof SequenceAttribute s)) return;
+        SequenceAttribute kept = new SequenceAttribute(TagFromName.DeidentificationMethodCodeSequence);
+        for (int i = 0; i < s.getNumberOfItems(); i++) {
+            AttributeList item = s.getItem(i).getAttributeList();
+            if (!code.equals(Attribute.getSingleStringValueOrEmptyString(item, TagFromName.CodeValue).strip())) kept.addItem(item);
+        }
+        l.put(kept);
     }
 
     /** The copy's UID for an original instance UID; DICOM-defined UIDs stay. */
