@@ -105,29 +105,51 @@ public final class DicomWebClient implements Pacs {
     @Override
     public int retrieveSeries(String studyUid, String seriesUid, Path folder) throws IOException {
         String url = config.url() + "/studies/" + enc(studyUid) + "/series/" + enc(seriesUid);
+        try {
+            return retrieveWithRetries(url, folder);
+        } catch (IOException | RuntimeException e) {
+            // The parts of a failed series are identified source data that nothing will read: gone at once.
+            AtomicFiles.deleteTree(folder);
+            throw e;
+        }
+    }
+
+    private int retrieveWithRetries(String url, Path folder) throws IOException {
         return retry.call("WADO-RS " + path(url), () -> {
             AtomicFiles.deleteTree(folder); // a retry starts over: no half series from the failed attempt
             Files.createDirectories(folder);
             HttpRequest req = get(url).header("Accept", "multipart/related; type=\"application/dicom\"").build();
-            HttpResponse<InputStream> r = send(req, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream body = r.body()) {
-                check(req, r.statusCode(), () -> new String(body.readNBytes(2000), StandardCharsets.UTF_8));
-                String boundary = MultipartReader.boundary(r.headers().firstValue("Content-Type").orElse(null));
-                if (boundary == null) throw new PacsException(what(req) + ": answer is not multipart/related", r.statusCode(), false);
-                MultipartReader parts = new MultipartReader(body, boundary);
-                int n = 0;
-                while (parts.nextPart() != null) {
-                    Path f = folder.resolve(String.format(Locale.ROOT, "%06d.dcm", ++n));
-                    AtomicFiles.write(f, tmp -> {
-                        try (OutputStream o = Files.newOutputStream(tmp)) {
-                            parts.copyPart(o);
-                        }
-                    });
+            try (TransferWatch watch = watch(req, TransferWatch.Phase.AWAITING_ANSWER)) {
+                try {
+                    HttpResponse<InputStream> r = WatchedHttp.send(http, req, BodyStream.handler(), watch);
+                    try (InputStream body = r.body()) {
+                        return readSeries(req, r, body, folder);
+                    }
+                } catch (IOException e) {
+                    throw watch.failure(e);
                 }
-                if (n == 0) throw new PacsException(what(req) + ": the series has no instances", r.statusCode(), false);
-                return n;
             }
         });
+    }
+
+    /** Writes each part of a WADO-RS multipart answer into its own file, atomically. */
+    private static int readSeries(HttpRequest req, HttpResponse<InputStream> r, InputStream body, Path folder)
+            throws IOException {
+        check(req, r.statusCode(), () -> new String(body.readNBytes(2000), StandardCharsets.UTF_8));
+        String boundary = MultipartReader.boundary(r.headers().firstValue("Content-Type").orElse(null));
+        if (boundary == null) throw new PacsException(what(req) + ": answer is not multipart/related", r.statusCode(), false);
+        MultipartReader parts = new MultipartReader(body, boundary);
+        int n = 0;
+        while (parts.nextPart() != null) {
+            Path f = folder.resolve(String.format(Locale.ROOT, "%06d.dcm", ++n));
+            AtomicFiles.write(f, tmp -> {
+                try (OutputStream o = Files.newOutputStream(tmp)) {
+                    parts.copyPart(o);
+                }
+            });
+        }
+        if (n == 0) throw new PacsException(what(req) + ": the series has no instances", r.statusCode(), false);
+        return n;
     }
 
     @Override
@@ -151,11 +173,19 @@ public final class DicomWebClient implements Pacs {
             parts.add(HttpRequest.BodyPublishers.ofString("\r\n", StandardCharsets.ISO_8859_1));
         }
         parts.add(HttpRequest.BodyPublishers.ofString("--" + boundary + "--\r\n", StandardCharsets.ISO_8859_1));
-        HttpRequest req = request(URI.create(config.url() + "/studies/" + enc(studyUid)))
-            .header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
-            .header("Accept", DICOM_JSON)
-            .POST(HttpRequest.BodyPublishers.concat(parts.toArray(HttpRequest.BodyPublisher[]::new))).build();
-        HttpResponse<String> r = sendString(req);
+        URI uri = URI.create(config.url() + "/studies/" + enc(studyUid));
+        HttpRequest req;
+        HttpResponse<String> r;
+        try (TransferWatch watch = watch("POST " + path(uri.toString()), TransferWatch.Phase.SENDING)) {
+            req = request(uri)
+                .header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
+                .header("Accept", DICOM_JSON)
+                .POST(WatchedHttp.counted(HttpRequest.BodyPublishers.concat(
+                    parts.toArray(HttpRequest.BodyPublisher[]::new)), watch)).build();
+            r = WatchedHttp.send(http, req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), watch);
+            watch.throwIfExpired();
+        }
+        check(req, r.statusCode(), r::body);
         if (r.body() != null && !r.body().isBlank()) {
             JsonElement e = JsonParser.parseString(r.body());
             JsonObject o = e.isJsonArray() && !e.getAsJsonArray().isEmpty() ? e.getAsJsonArray().get(0).getAsJsonObject()
@@ -189,24 +219,32 @@ public final class DicomWebClient implements Pacs {
     }
 
     private HttpRequest.Builder request(URI uri) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(config.readTimeout());
+        // The request timeout only covers the wait for the headers; the TransferWatch enforces every deadline and
+        // this one is a backstop at the longest of them.
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(config.transferTimeout());
         config.auth().header().ifPresent(h -> b.header("Authorization", h));
         return b;
     }
 
-    private HttpResponse<String> sendString(HttpRequest req) throws IOException {
-        HttpResponse<String> r = send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        check(req, r.statusCode(), r::body);
-        return r;
+    private TransferWatch watch(HttpRequest req, TransferWatch.Phase first) {
+        return watch(what(req), first);
     }
 
-    private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> handler) throws IOException {
-        try {
-            return http.send(req, handler);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException(what(req) + ": interrupted");
+    private TransferWatch watch(String what, TransferWatch.Phase first) {
+        return new TransferWatch(what, new TransferWatch.Limits(
+            config.stallTimeout(), "dicomweb.stall_timeout_s", config.readTimeout(), "dicomweb.read_timeout_s",
+            config.transferTimeout(), "dicomweb.transfer_timeout_s"), first);
+    }
+
+    /** A request whose whole answer is read as text, under the configured deadlines. */
+    private HttpResponse<String> sendString(HttpRequest req) throws IOException {
+        HttpResponse<String> r;
+        try (TransferWatch watch = watch(req, TransferWatch.Phase.AWAITING_ANSWER)) {
+            r = WatchedHttp.send(http, req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), watch);
+            watch.throwIfExpired();
         }
+        check(req, r.statusCode(), r::body);
+        return r;
     }
 
     @FunctionalInterface

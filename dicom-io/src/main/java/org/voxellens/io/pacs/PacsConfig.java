@@ -25,8 +25,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *   auth: {type: basic, user: research, password_file: pacs-password}   # none | basic | bearer
  *   extra_ca: site-ca.pem         # trusted besides the system trust store
  *   connect_timeout_s: 10
- *   read_timeout_s: 300
+ *   read_timeout_s: 60            # from the request to the first byte of the answer
+ *   stall_timeout_s: 30           # no byte moving either way while a body is sent or received
+ *   transfer_timeout_s: 1800      # one whole request (a WADO-RS series, a STOW-RS batch of 64 instances)
  * dimse: {calling_aet: VOXELLENS, called_aet: ORTHANC, host: pacs.example.org, port: 4242, retrieve: get,
+ *         stall_timeout_s: 60,    # no byte moving either way on the association
  *         timeout_s: 600}          # per operation (a whole C-GET of a series)
  * retries: 3                      # after the first try, on 5xx and lost connections only
  * backoff_ms: 500                 # doubled after every retry
@@ -48,13 +51,35 @@ public final class PacsConfig {
         }
     }
 
-    /** DICOMweb endpoint: base URL (QIDO/WADO/STOW root), auth, extra CA, timeouts. */
-    public record DicomWeb(URI url, Auth auth, Path extraCa, Duration connectTimeout, Duration readTimeout) {
+    /**
+     * DICOMweb endpoint: base URL (QIDO/WADO/STOW root), auth, extra CA, and the deadlines of every request:
+     * connecting, the wait for the answer to start, silence while a body moves, and the whole request.
+     */
+    public record DicomWeb(URI url, Auth auth, Path extraCa, Duration connectTimeout, Duration readTimeout,
+                           Duration stallTimeout, Duration transferTimeout) {
+        /** With the default stall (30 s) and whole-request (1800 s) deadlines. */
+        public DicomWeb(URI url, Auth auth, Path extraCa, Duration connectTimeout, Duration readTimeout) {
+            this(url, auth, extraCa, connectTimeout, readTimeout, Duration.ofSeconds(DEFAULT_STALL_S),
+                Duration.ofSeconds(DEFAULT_TRANSFER_S));
+        }
     }
 
-    /** DIMSE peer: our AE title, theirs, host and port; retrieve by C-GET (no connection back to us). */
-    public record Dimse(String callingAet, String calledAet, String host, int port, String retrieve, Duration timeout) {
+    /**
+     * DIMSE peer: our AE title, theirs, host and port; retrieve by C-GET (no connection back to us); the whole
+     * operation's deadline and the longest silence on the association.
+     */
+    public record Dimse(String callingAet, String calledAet, String host, int port, String retrieve, Duration timeout,
+                        Duration stallTimeout) {
+        /** With the default stall deadline (60 s). */
+        public Dimse(String callingAet, String calledAet, String host, int port, String retrieve, Duration timeout) {
+            this(callingAet, calledAet, host, port, retrieve, timeout, Duration.ofSeconds(DEFAULT_DIMSE_STALL_S));
+        }
     }
+
+    static final int DEFAULT_READ_S = 60;
+    static final int DEFAULT_STALL_S = 30;
+    static final int DEFAULT_TRANSFER_S = 1800;
+    static final int DEFAULT_DIMSE_STALL_S = 60;
 
     private final Path source;
     private final Transport transport;
@@ -92,7 +117,8 @@ public final class PacsConfig {
         DicomWeb web = null;
         if (top.get("dicomweb") != null) {
             Map<String, Object> w = r.map(top.get("dicomweb"), "dicomweb");
-            r.allow(w, "dicomweb", Set.of("url", "auth", "extra_ca", "connect_timeout_s", "read_timeout_s"));
+            r.allow(w, "dicomweb", Set.of("url", "auth", "extra_ca", "connect_timeout_s", "read_timeout_s",
+                "stall_timeout_s", "transfer_timeout_s"));
             String url = r.string(w, "dicomweb.url", "url", null);
             if (url == null) throw r.error("dicomweb.url is required");
             URI uri;
@@ -108,12 +134,15 @@ public final class PacsConfig {
             String ca = r.string(w, "dicomweb.extra_ca", "extra_ca", null);
             web = new DicomWeb(uri, auth, ca == null ? null : r.relative(ca),
                 Duration.ofMillis((long) (1000 * r.number(w, "dicomweb.connect_timeout_s", "connect_timeout_s", 10))),
-                Duration.ofMillis((long) (1000 * r.number(w, "dicomweb.read_timeout_s", "read_timeout_s", 300))));
+                r.seconds(w, "dicomweb.read_timeout_s", "read_timeout_s", DEFAULT_READ_S),
+                r.seconds(w, "dicomweb.stall_timeout_s", "stall_timeout_s", DEFAULT_STALL_S),
+                r.seconds(w, "dicomweb.transfer_timeout_s", "transfer_timeout_s", DEFAULT_TRANSFER_S));
         }
         Dimse dimse = null;
         if (top.get("dimse") != null) {
             Map<String, Object> d = r.map(top.get("dimse"), "dimse");
-            r.allow(d, "dimse", Set.of("calling_aet", "called_aet", "host", "port", "retrieve", "timeout_s"));
+            r.allow(d, "dimse", Set.of("calling_aet", "called_aet", "host", "port", "retrieve", "timeout_s",
+                "stall_timeout_s"));
             String retrieve = r.string(d, "dimse.retrieve", "retrieve", "get").toLowerCase(Locale.ROOT);
             if (!retrieve.equals("get")) {
                 throw r.error("dimse.retrieve: only 'get' (C-GET) is supported; C-MOVE would need the PACS to connect "
@@ -124,7 +153,8 @@ public final class PacsConfig {
             int port = (int) r.number(d, "dimse.port", "port", 104);
             dimse = new Dimse(aet(r, r.string(d, "dimse.calling_aet", "calling_aet", "VOXELLENS"), "calling_aet"),
                 aet(r, r.string(d, "dimse.called_aet", "called_aet", "ANY-SCP"), "called_aet"), host, port, retrieve,
-                Duration.ofMillis((long) (1000 * r.number(d, "dimse.timeout_s", "timeout_s", 600))));
+                r.seconds(d, "dimse.timeout_s", "timeout_s", 600),
+                r.seconds(d, "dimse.stall_timeout_s", "stall_timeout_s", DEFAULT_DIMSE_STALL_S));
         }
         String t = r.string(top, "transport", "transport", web != null ? "dicomweb" : "dimse").toLowerCase(Locale.ROOT);
         Transport transport = switch (t) {
@@ -211,6 +241,13 @@ public final class PacsConfig {
             if (o == null) return dflt;
             if (o instanceof Number n && n.doubleValue() >= 0) return n.doubleValue();
             throw error(name + " must be a number >= 0, got " + o);
+        }
+
+        /** A deadline in seconds; 0 would fail every request at once, so it is refused. */
+        Duration seconds(Map<String, Object> m, String name, String key, double dflt) throws IOException {
+            double v = number(m, name, key, dflt);
+            if (v <= 0) throw error(name + " must be > 0 seconds, got " + m.get(key));
+            return Duration.ofMillis((long) (1000 * v));
         }
 
         Path relative(String p) {

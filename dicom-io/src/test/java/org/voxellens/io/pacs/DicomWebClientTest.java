@@ -66,6 +66,12 @@ class DicomWebClientTest {
                 ex.close();
             }
         });
+        // A thread per exchange: a handler that hangs must not hold back the retry's request.
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fault-server");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
         return n;
     }
@@ -241,6 +247,172 @@ class DicomWebClientTest {
         AtomicInteger n = serve((ex, i) -> reply(ex, 200, "application/dicom+json", studies(0, DicomWebClient.QIDO_PAGE).getBytes()));
         assertEquals(DicomWebClient.QIDO_PAGE, client(Auth.none(), 0).findStudies(PacsQuery.all()).size());
         assertEquals(2, n.get(), "the repeated page ends the search");
+    }
+
+    // ---- deadlines: a PACS that stops sending, never answers, stops reading, or is too slow overall ----
+
+    private DicomWebClient client(int retries, double readS, double stallS, double transferS) {
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/dicom-web";
+        try {
+            return new DicomWebClient(new PacsConfig.DicomWeb(java.net.URI.create(url), Auth.none(), null,
+                java.time.Duration.ofSeconds(2), ms(readS), ms(stallS), ms(transferS)),
+                new PacsConfig.Retry(retries, java.time.Duration.ofMillis(20)));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static java.time.Duration ms(double s) {
+        return java.time.Duration.ofMillis((long) (s * 1000));
+    }
+
+    /** Sleeps until the test ends (the server is stopped), as a stalled PACS does. */
+    private static void hang() {
+        try {
+            Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final String BOUNDARY = "stall-boundary";
+
+    private static void startSeries(HttpExchange ex, byte[] body, int upTo) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + BOUNDARY);
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body, 0, upTo);
+        ex.getResponseBody().flush();
+    }
+
+    private static byte[] series(int parts, int size) throws IOException {
+        List<byte[]> l = new ArrayList<>();
+        Random rnd = new Random(11);
+        for (int i = 0; i < parts; i++) {
+            byte[] b = new byte[size];
+            rnd.nextBytes(b);
+            l.add(b);
+        }
+        return multipart(BOUNDARY, l);
+    }
+
+    @Test
+    void aWadoBodyThatStallsMidwayFailsAfterTheStallLimitOnEveryAttemptAndLeavesNoFiles() throws Exception {
+        byte[] body = series(9, 1 << 20);
+        AtomicInteger n = serve((ex, i) -> {
+            startSeries(ex, body, body.length / 3); // a third of the body, then silence
+            hang();
+        });
+        Path folder = tmp.resolve("series");
+        long t0 = System.nanoTime();
+        PacsException e = assertThrows(PacsException.class, () -> client(1, 5, 1, 60).retrieveSeries("1.2", "1.2.3", folder));
+        double took = (System.nanoTime() - t0) / 1e9;
+        assertEquals(2, n.get(), "a stall may be transient: retried once, as configured");
+        assertTrue(e.getMessage().contains("no data for 1 s (dicomweb.stall_timeout_s)")
+            && e.getMessage().contains("after 3.0 MB") && e.getMessage().contains("gave up after 2 attempts"), e.getMessage());
+        assertTrue(e.getMessage().contains("/studies/1.2/series/1.2.3") && !e.getMessage().contains("Exception"), e.getMessage());
+        // two stalls of 1 s each plus the watchdog's granularity; without the deadline this never returns
+        assertTrue(took < 20, "took " + took + " s");
+        assertTrue(!Files.exists(folder) || listing(folder).stream().noneMatch(f -> f.toString().endsWith(".dcm")),
+            "complete parts of the stalled attempt are not reported as a series: " + listing(folder));
+    }
+
+    @Test
+    void aServerThatNeverAnswersFailsAfterTheReadLimit() throws Exception {
+        AtomicInteger n = serve((ex, i) -> hang());
+        PacsException e = assertThrows(PacsException.class, () -> client(0, 1, 30, 60).findSeries("1.2"));
+        assertEquals(1, n.get());
+        assertTrue(e.retryable());
+        assertTrue(e.getMessage().contains("no answer within 1 s (dicomweb.read_timeout_s)"), e.getMessage());
+    }
+
+    @Test
+    void aSlowButSteadyBodyIsNotAStallButTheWholeTransferLimitHoldsAndIsNotRetried() throws Exception {
+        byte[] body = series(3, 40_000);
+        Handler trickle = (ex, i) -> {
+            startSeries(ex, body, 0);
+            for (int off = 0; off < body.length; off += 4000) {
+                ex.getResponseBody().write(body, off, Math.min(4000, body.length - off));
+                ex.getResponseBody().flush();
+                try {
+                    Thread.sleep(100); // 30 chunks over 3 s, never silent for the 1 s stall limit
+                } catch (InterruptedException x) {
+                    return;
+                }
+            }
+        };
+        serve(trickle);
+        assertEquals(3, client(0, 5, 1, 60).retrieveSeries("1.2", "1.2.3", tmp.resolve("ok")), "slow but steady passes");
+
+        server.stop(0);
+        AtomicInteger n = serve(trickle);
+        PacsException e = assertThrows(PacsException.class,
+            () -> client(3, 5, 1, 1.5).retrieveSeries("1.2", "1.2.3", tmp.resolve("late")));
+        assertEquals(1, n.get(), "a retry would take as long again");
+        assertFalse(e.retryable());
+        assertTrue(e.getMessage().contains("not finished within 1.5 s (dicomweb.transfer_timeout_s)"), e.getMessage());
+    }
+
+    @Test
+    void aPacsThatStopsReadingAStoreFailsAfterTheStallLimit() throws Exception {
+        // A raw socket that accepts and never reads: the client's send buffer fills and the upload stops.
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try (java.net.Socket c = s.accept()) {
+                    c.setReceiveBufferSize(4096);
+                    hang();
+                } catch (IOException ignored) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Path f = tmp.resolve("big.dcm");
+            byte[] b = new byte[64 << 20];
+            new Random(5).nextBytes(b);
+            Files.write(f, b);
+            DicomWebClient c = new DicomWebClient(new PacsConfig.DicomWeb(
+                java.net.URI.create("http://127.0.0.1:" + s.getLocalPort() + "/dw"), Auth.none(), null,
+                java.time.Duration.ofSeconds(2), ms(30), ms(1), ms(60)), new PacsConfig.Retry(0, ms(0.01)));
+            long t0 = System.nanoTime();
+            PacsException e = assertThrows(PacsException.class, () -> c.store("1.2", List.of(f)));
+            assertTrue(e.getMessage().contains("the PACS stopped taking data for 1 s (dicomweb.stall_timeout_s)"),
+                e.getMessage());
+            assertTrue((System.nanoTime() - t0) / 1e9 < 20);
+            acceptor.interrupt();
+        }
+    }
+
+    @Test
+    void anInterruptStopsAStalledTransferAtOnceAndIsNotRetried() throws Exception {
+        byte[] body = series(3, 1 << 20);
+        AtomicInteger n = serve((ex, i) -> {
+            startSeries(ex, body, body.length / 2);
+            hang();
+        });
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                client(3, 60, 60, 600).retrieveSeries("1.2", "1.2.3", tmp.resolve("s"));
+            } catch (Throwable x) {
+                thrown.set(x);
+            }
+        });
+        t.start();
+        while (n.get() == 0) Thread.sleep(20);
+        Thread.sleep(300);
+        t.interrupt();
+        t.join(5000);
+        assertFalse(t.isAlive(), () -> "the interrupted transfer is still blocked: "
+            + java.util.Arrays.toString(t.getStackTrace()));
+        assertTrue(thrown.get() instanceof java.io.InterruptedIOException, String.valueOf(thrown.get()));
+        assertEquals(1, n.get(), "an interrupt is not retried");
+    }
+
+    private static List<Path> listing(Path dir) throws IOException {
+        if (!Files.exists(dir)) return List.of();
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).toList();
+        }
     }
 
     private static String studies(int from, int n) {

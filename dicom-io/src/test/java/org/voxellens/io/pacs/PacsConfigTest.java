@@ -51,6 +51,23 @@ class PacsConfigTest {
     }
 
     @Test
+    void deadlinesHaveDefaultsThatEndASilentPacsInMinutesAndCanBeSet() throws IOException {
+        PacsConfig d = PacsConfig.load(yaml("dicomweb: {url: 'http://h/dw'}\ndimse: {host: h}\n"));
+        assertEquals(60, d.dicomWeb().readTimeout().toSeconds());
+        assertEquals(30, d.dicomWeb().stallTimeout().toSeconds());
+        assertEquals(1800, d.dicomWeb().transferTimeout().toSeconds());
+        assertEquals(60, d.dimse().stallTimeout().toSeconds());
+        PacsConfig c = PacsConfig.load(yaml("""
+            dicomweb: {url: 'http://h/dw', read_timeout_s: 5, stall_timeout_s: 2.5, transfer_timeout_s: 90}
+            dimse: {host: h, stall_timeout_s: 7}
+            """));
+        assertEquals(2500, c.dicomWeb().stallTimeout().toMillis());
+        assertEquals(90, c.dicomWeb().transferTimeout().toSeconds());
+        assertEquals(7, c.dimse().stallTimeout().toSeconds());
+        assertError("dicomweb: {url: 'http://h/dw', stall_timeout_s: 0}\n", "stall_timeout_s");
+    }
+
+    @Test
     void bearerTokenFromTheEnvironment() throws IOException {
         PacsConfig c = PacsConfig.load(yaml("dicomweb: {url: 'http://h/dw', auth: {type: bearer, token_env: PACS_TOKEN}}\n"),
             Map.of("PACS_TOKEN", "abc.def"));
