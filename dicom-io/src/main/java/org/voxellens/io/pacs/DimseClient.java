@@ -15,14 +15,21 @@ import com.pixelmed.network.ReceivedObjectHandler;
 import com.pixelmed.network.StorageSOPClassSCU;
 import com.pixelmed.network.VerificationSOPClassSCU;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.voxellens.io.dicom.out.DicomModules;
 import org.voxellens.volumetric.AtomicFiles;
@@ -43,6 +50,9 @@ public final class DimseClient implements Pacs {
         SOPClass.SecondaryCaptureImageStorage, SOPClass.MultiframeGrayscaleWordSecondaryCaptureImageStorage,
         SOPClass.SegmentationStorage, SOPClass.ParametricMapStorage));
 
+    private static final String LOOPBACK = "127.0.0.1";
+    private static final long BACKSTOP_MS = 30_000;
+
     private final PacsConfig.Dimse config;
     private final RetryPolicy retry;
 
@@ -54,7 +64,7 @@ public final class DimseClient implements Pacs {
     @Override
     public String echo() throws IOException {
         retry.call("C-ECHO " + peer(), () -> {
-            dimse("C-ECHO", () -> new VerificationSOPClassSCU(config.host(), config.port(), config.calledAet(),
+            dimse("C-ECHO", (host, port) -> new VerificationSOPClassSCU(host, port, config.calledAet(),
                 config.callingAet(), false));
             return null;
         });
@@ -125,11 +135,21 @@ public final class DimseClient implements Pacs {
         DicomModules.put(id, TagFromName.QueryRetrieveLevel, "SERIES");
         DicomModules.put(id, TagFromName.StudyInstanceUID, studyUid);
         DicomModules.put(id, TagFromName.SeriesInstanceUID, seriesUid);
+        try {
+            return retrieveWithRetries(id, seriesUid, folder);
+        } catch (IOException | RuntimeException e) {
+            // The instances of a failed series are identified source data that nothing will read: gone at once.
+            AtomicFiles.deleteTree(folder);
+            throw e;
+        }
+    }
+
+    private int retrieveWithRetries(AttributeList id, String seriesUid, Path folder) throws IOException {
         return retry.call("C-GET " + peer(), () -> {
             AtomicFiles.deleteTree(folder); // a retry starts over
             Files.createDirectories(folder);
             AtomicInteger received = new AtomicInteger();
-            dimse("C-GET", () -> new GetSOPClassSCU(config.host(), config.port(),
+            dimse("C-GET", (host, port) -> new GetSOPClassSCU(host, port,
                 config.calledAet(), config.callingAet(), SOPClass.StudyRootQueryRetrieveInformationModelGet, id,
                 new IdentifierHandler(), folder.toFile(), StoredFilePathStrategy.BYSOPINSTANCEUIDINSINGLEFOLDER,
                 new ReceivedObjectHandler() {
@@ -152,7 +172,7 @@ public final class DimseClient implements Pacs {
             for (Path f : files) set.add(f.toFile());
             AtomicInteger failed = new AtomicInteger();
             AtomicInteger done = new AtomicInteger();
-            dimse("C-STORE", () -> new StorageSOPClassSCU(config.host(), config.port(), config.calledAet(),
+            dimse("C-STORE", (host, port) -> new StorageSOPClassSCU(host, port, config.calledAet(),
                 config.callingAet(), set, 0, new MultipleInstanceTransferStatusHandler() {
                     @Override
                     public void updateStatus(int remaining, int completed, int failures, int warnings, String sop) {
@@ -171,7 +191,7 @@ public final class DimseClient implements Pacs {
     private List<AttributeList> find(AttributeList identifier) throws IOException {
         return retry.call("C-FIND " + peer(), () -> {
             List<AttributeList> out = new ArrayList<>();
-            dimse("C-FIND", () -> new FindSOPClassSCU(config.host(), config.port(), config.calledAet(),
+            dimse("C-FIND", (host, port) -> new FindSOPClassSCU(host, port, config.calledAet(),
                 config.callingAet(), SOPClass.StudyRootQueryRetrieveInformationModelFind, identifier,
                 new IdentifierHandler() {
                     @Override
@@ -183,43 +203,73 @@ public final class DimseClient implements Pacs {
         });
     }
 
+    /** A PixelMed operation, pointed at the relay's address rather than the PACS's. */
     @FunctionalInterface
     private interface Operation<T> {
-        T run() throws Exception;
+        T run(String host, int port) throws Exception;
     }
 
     /**
-     * Runs a PixelMed operation with the configured timeout, turning its exceptions into PacsExceptions: network
-     * trouble and timeouts may be retried, a rejected association or refused operation may not.
+     * Runs a PixelMed operation through a {@link DimseRelay} under the configured deadlines, turning its exceptions
+     * into PacsExceptions: network trouble and stalls may be retried, a rejected association, a refused operation
+     * or the whole-operation limit may not.
      */
     private <T> T dimse(String what, Operation<T> op) throws IOException {
-        // PixelMed's SCUs have no read timeout: the operation runs on a daemon thread and is given up after
-        // dimse.timeout_s (the thread ends when the socket does; a retry opens a new association).
-        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(op::run);
-        Thread t = new Thread(task, "voxellens-dimse");
-        t.setDaemon(true);
-        t.start();
-        try {
-            return task.get(config.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            task.cancel(true);
-            throw new PacsException(what + " " + peer() + ": no answer within " + config.timeout().toSeconds()
-                + " s (dimse.timeout_s)", 0, true, e);
-        } catch (InterruptedException e) {
-            task.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException(what + " " + peer() + ": interrupted");
-        } catch (java.util.concurrent.ExecutionException x) {
-            Throwable e = x.getCause();
-            if (e instanceof com.pixelmed.network.DicomNetworkException) {
-                String m = e.getMessage() == null ? "" : e.getMessage().strip().split("\\R", 2)[0];
-                boolean rejected = m.toLowerCase(java.util.Locale.ROOT).contains("reject");
-                throw new PacsException(what + " " + peer() + ": " + (rejected ? "association rejected (check the AE "
-                    + "titles in pacs.yaml and that the PACS knows " + config.callingAet() + ")" : m), 0, !rejected, e);
+        String label = what + " " + peer();
+        // The same silence limit applies while waiting for an answer and mid-transfer: DIMSE has no separate phases
+        // we can see from the bytes.
+        TransferWatch.Limits limits = new TransferWatch.Limits(config.stallTimeout(), "dimse.stall_timeout_s",
+            config.stallTimeout(), "dimse.stall_timeout_s", config.timeout(), "dimse.timeout_s");
+        try (TransferWatch watch = new TransferWatch(label, limits, TransferWatch.Phase.RECEIVING);
+             DimseRelay relay = new DimseRelay(config.host(), config.port(), config.stallTimeout(), watch)) {
+            FutureTask<T> task = new FutureTask<>(() -> op.run(LOOPBACK, relay.port()));
+            Thread t = new Thread(task, "voxellens-dimse");
+            t.setDaemon(true);
+            t.start();
+            try {
+                // The watch ends the association at its deadlines; this wait is only a backstop behind it.
+                return task.get(config.timeout().toMillis() + BACKSTOP_MS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new PacsException(label + ": not finished within " + config.timeout().toSeconds()
+                    + " s (dimse.timeout_s)", 0, false, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException(label + ": interrupted");
+            } catch (ExecutionException x) {
+                watch.throwIfExpired(); // PixelMed's error is only the consequence of the closed sockets
+                IOException up = relay.upstreamFailure();
+                if (up != null) throw new PacsException(label + ": " + RetryPolicy.describe(up), 0, true, up);
+                throw failure(label, x.getCause());
+            } finally {
+                // Nothing may still write into the series folder when a retry clears it: the association is closed
+                // and PixelMed's thread, which then fails at once, is waited for.
+                relay.close();
+                joinQuietly(t);
+                relay.join(Duration.ofSeconds(5));
             }
-            if (e instanceof IOException) throw new PacsException(what + " " + peer() + ": " + RetryPolicy.describe(e), 0, true, e);
-            throw new PacsException(what + " " + peer() + ": " + e.getClass().getSimpleName() + " "
-                + (e.getMessage() == null ? "" : e.getMessage().strip().split("\\R", 2)[0]), 0, false, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(label + ": interrupted");
+        }
+    }
+
+    private PacsException failure(String label, Throwable e) {
+        if (e instanceof com.pixelmed.network.DicomNetworkException) {
+            String m = e.getMessage() == null ? "" : e.getMessage().strip().split("\\R", 2)[0];
+            boolean rejected = m.toLowerCase(Locale.ROOT).contains("reject");
+            return new PacsException(label + ": " + (rejected ? "association rejected (check the AE "
+                + "titles in pacs.yaml and that the PACS knows " + config.callingAet() + ")" : m), 0, !rejected, e);
+        }
+        if (e instanceof IOException) return new PacsException(label + ": " + RetryPolicy.describe(e), 0, true, e);
+        return new PacsException(label + ": " + e.getClass().getSimpleName() + " "
+            + (e.getMessage() == null ? "" : e.getMessage().strip().split("\\R", 2)[0]), 0, false, e);
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
