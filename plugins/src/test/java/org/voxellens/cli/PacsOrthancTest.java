@@ -376,6 +376,52 @@ class PacsOrthancTest {
         assertNoPatientData(Files.readString(journal));
     }
 
+    /**
+     * A PACS whose answer stops after 60 KB and stays silent with the connection open (a TCP proxy in front of the
+     * real Orthanc), over both transports: the study fails after two attempts of the stall limit each, the journal
+     * says why, the run ends (it used to hang forever), and no retrieved file is left in the temporary folder.
+     */
+    @Test
+    void aTransferThatStallsMidwayFailsTheStudyAfterTheStallLimitOverBothTransports() throws Exception {
+        OrthancFixture o = orthanc();
+        PacsTestData.Series a = PacsTestData.colin(tmp, "20260315");
+        o.upload(a.files());
+        for (String transport : List.of("dicomweb", "dimse")) {
+            boolean web = transport.equals("dicomweb");
+            try (StallingProxy proxy = new StallingProxy(o.peerIp, web ? OrthancFixture.HTTP : OrthancFixture.DICOM, 60_000)) {
+                Path yaml = o.pacsYaml(tmp.resolve(transport + ".yaml"), transport, o.password, 1, 100);
+                String text = Files.readString(yaml)
+                    .replace(o.dicomWebUrl(), "http://127.0.0.1:" + proxy.port() + "/dicom-web")
+                    .replace("read_timeout_s: 60", "read_timeout_s: 60\n  stall_timeout_s: 2")
+                    .replace("host: " + o.peerIp + ", port: " + OrthancFixture.DICOM,
+                        "host: 127.0.0.1, port: " + proxy.port() + ", stall_timeout_s: 2");
+                Files.writeString(yaml, text);
+                Path journal = tmp.resolve(transport + ".jsonl");
+                Set<String> before = ourTempEntries();
+                long t0 = System.nanoTime();
+                ExplainCommandTest.Run r = run(yaml, "--query", "Modality=MR", journal);
+                double took = (System.nanoTime() - t0) / 1e9;
+                assertEquals(1, r.code(), transport + ": " + r.out() + r.err());
+                assertEquals(2, proxy.stalled.get(), transport + ": the first attempt and one retry stalled");
+                List<JsonObject> lines = journal(journal);
+                assertEquals(1, lines.size(), r.out());
+                assertEquals("failed", lines.get(0).get("status").getAsString());
+                String reason = lines.get(0).get("reason").getAsString();
+                assertTrue(reason.contains("no data for 2 s (" + transport + ".stall_timeout_s)")
+                    && reason.contains("gave up after 2 attempts"), transport + ": " + reason);
+                // two stalls of 2 s, the watchdog's quarter second, the query and the model: far from "forever"
+                assertTrue(took < 60, transport + ": took " + took + " s");
+                assertEquals(before, ourTempEntries(), transport + ": the run's temporary folder is gone");
+                assertEquals(1, o.qidoSeries(a.studyUid()).size(), "nothing stored");
+                assertNoPatientData(r);
+            }
+        }
+    }
+
+    private static Set<String> ourTempEntries() throws IOException {
+        return new HashSet<>(ourTempFiles(Path.of(System.getProperty("java.io.tmpdir"))));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** {@code pacs run} in its own JVM, as a user starts it, with {@code jvmTmp} as its java.io.tmpdir. */
